@@ -1,0 +1,1 @@
+from questionbank.settings.base import *  # noqa: F403

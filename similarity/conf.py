@@ -41,3 +41,13 @@ def get_setting(name: str) -> Any:
     if name not in DEFAULTS:
         raise KeyError(f"unknown similarity setting {name!r}")
     return DEFAULTS[name]
+
+DEFAULTS.update(
+    {
+        # A question whose embedding failed this many times stays failed until
+        # someone re-queues it (``manage.py embed_pending --retry-failed``).
+        "MAX_EMBEDDING_ATTEMPTS": 5,
+        # The most questions one sweep re-queues.
+        "SWEEP_LIMIT": 5000,
+    }
+)

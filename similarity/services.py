@@ -233,3 +233,43 @@ def flag_decide(*, flag: DuplicateFlag, user, decision: str, note: str = "") -> 
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     logger.info("flag %d %s by %s", locked.pk, decision, getattr(user, "username", user))
     return locked
+
+
+def questions_reembed(*, queue: bool = True) -> int:
+    """Mark every question for embedding with the configured model.
+
+    If the configured dimension differs from the column's, the column is
+    resized (its vectors dropped) and the HNSW index rebuilt. Old vectors are
+    never compared with new ones: searches only match rows of the current model.
+    """
+    from similarity.compat import column_dimension
+
+    dimension = int(get_setting("DIMENSION"))
+    with transaction.atomic():
+        if column_dimension() != dimension:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX IF EXISTS question_embedding_hnsw")
+                cursor.execute(
+                    "ALTER TABLE questionbank_question ALTER COLUMN embedding "
+                    f"TYPE vector({dimension}) USING NULL"
+                )
+                cursor.execute(
+                    "CREATE INDEX question_embedding_hnsw ON questionbank_question "
+                    "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+                )
+        count = Question.objects.update(
+            embedding=None,
+            embedding_model="",
+            embedding_status=EmbeddingStatus.PENDING,
+            embedding_attempts=0,
+            queued_at=None,
+        )
+    if queue:
+        from similarity.tasks import sweep_pending
+
+        try:
+            sweep_pending.apply_async(retry=False)
+        except Exception:
+            logger.warning("broker unreachable; the periodic sweep will queue them", exc_info=True)
+    logger.info("marked %d questions for re-embedding at dimension %d", count, dimension)
+    return count

@@ -6,6 +6,7 @@ app does when nothing external is configured.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -16,20 +17,44 @@ import pytest
 
 from questionbank import stack
 
-TEST_VAR = Path(os.environ.get("QUESTIONBANK_TEST_VAR_DIR", stack.BASE_DIR / "var" / "test"))
+TEST_ROOT = Path(os.environ.get("QUESTIONBANK_TEST_VAR_DIR", stack.BASE_DIR / "var" / "test"))
+
+
+def _stop_services_in(folder: Path) -> None:
+    stack.stop_redis(folder / "redis")
+    stack.stop_postgres(folder / "pgdata")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_abandoned_runs() -> None:
+    """Stop the servers of earlier runs that were killed before they cleaned up."""
+    for folder in TEST_ROOT.glob("run-*"):
+        pid = int(folder.name.removeprefix("run-"))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            _stop_services_in(folder)
+        except PermissionError:
+            pass
 
 
 @pytest.fixture(scope="session")
-def embedded_urls() -> dict[str, str]:
+def test_services_dir() -> Path:
+    return TEST_ROOT / f"run-{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def embedded_urls(test_services_dir) -> dict[str, str]:
+    """Servers of this test run alone, so that runs side by side never interfere."""
+    _remove_abandoned_runs()
+    folder = test_services_dir
     urls = {
         "DATABASE_URL": os.environ.get("TEST_DATABASE_URL")
-        or stack.start_postgres(TEST_VAR / "pgdata"),
-        "REDIS_URL": os.environ.get("TEST_REDIS_URL") or stack.start_redis(TEST_VAR / "redis"),
+        or stack.start_postgres(folder / "pgdata"),
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL") or stack.start_redis(folder / "redis"),
     }
     yield urls
-    if not os.environ.get("QUESTIONBANK_KEEP_TEST_SERVICES"):
-        stack.stop_redis(TEST_VAR / "redis")
-        stack.stop_postgres(TEST_VAR / "pgdata")
+    _stop_services_in(folder)
 
 
 @pytest.fixture(scope="session")

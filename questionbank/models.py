@@ -44,6 +44,9 @@ class Question(models.Model):
 
     normalized_hash = models.CharField(max_length=64, db_index=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSION, null=True, blank=True)
+    # Vectors of the options and answer (float16, in similarity.judge.judge_texts
+    # order), so that checks against this question need no model call.
+    judge_vectors = models.BinaryField(null=True, blank=True, editable=False)
     embedding_model = models.CharField(max_length=200, blank=True)
     embedding_status = models.CharField(
         max_length=10, choices=EmbeddingStatus.choices, default=EmbeddingStatus.PENDING

@@ -140,12 +140,25 @@ def stop_redis(data_dir: Path) -> None:
     import redis
 
     socket_path = redis_socket_path(data_dir)
-    if not redis_ping(socket_path):
+    if redis_ping(socket_path):
+        try:
+            redis.Redis(unix_socket_path=str(socket_path)).shutdown(nosave=True)
+        except (redis.ConnectionError, redis.ResponseError):
+            pass  # the server closes the connection as it shuts down
         return
+    # The socket is gone but the server may not be: end it by its pid file.
+    pid = _running_pid(data_dir / "redis.pid", "redis-server")
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+
+
+def _running_pid(pid_file: Path, name: str) -> int | None:
     try:
-        redis.Redis(unix_socket_path=str(socket_path)).shutdown(nosave=True)
-    except (redis.ConnectionError, redis.ResponseError):
-        pass  # the server closes the connection as it shuts down
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if name.encode() in cmdline else None
 
 
 # -- Environment for child processes -------------------------------------------

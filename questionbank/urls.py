@@ -9,3 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("questionbank.web.urls")),
 ]
+
+# JSON bodies for errors under /api/, Django's pages elsewhere.
+handler404 = "questionbank.api.errors.not_found"
+handler500 = "questionbank.api.errors.server_error"

@@ -21,7 +21,7 @@ def _limits() -> dict[str, int]:
     return settings.QUESTIONBANK
 
 
-def _clean_text(value: Any, *, field: str, label: str, limit: int) -> str:
+def _clean_text(value: Any, *, field: str, label: str, limit: int, needs_alnum: bool = True) -> str:
     if value is None:
         raise ValidationError({field: f"Enter the {label}."})
     if not isinstance(value, str):
@@ -35,7 +35,7 @@ def _clean_text(value: Any, *, field: str, label: str, limit: int) -> str:
         raise ValidationError(
             {field: f"The {label} is {len(text):,} characters long; the limit is {limit:,}."}
         )
-    if not has_content(text):
+    if needs_alnum and not has_content(text):
         raise ValidationError({field: f"The {label} needs at least one letter or digit."})
     return text
 
@@ -52,6 +52,8 @@ def _clean_options(options: Any) -> list[str]:
             field="options",
             label=f"option {number}",
             limit=limits["MAX_OPTION_CHARS"],
+            # Operators such as "//" or "%" are fine options.
+            needs_alnum=False,
         )
         for number, option in enumerate(options, start=1)
     ]
@@ -63,7 +65,8 @@ def _clean_options(options: Any) -> list[str]:
         )
     seen = set()
     for option in cleaned:
-        key = normalize_text(option)
+        # Case is kept: "BB" and "Bb" are different genotypes.
+        key = " ".join(option.split())
         if key in seen:
             raise ValidationError({"options": f"The option {option!r} appears twice."})
         seen.add(key)

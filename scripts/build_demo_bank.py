@@ -62,7 +62,13 @@ def science_rows(data: Path):
 def main() -> None:
     data = Path(sys.argv[1])
     out = Path(__file__).resolve().parent.parent / "questionbank" / "demo" / "questions.jsonl"
-    rows = [*mmlu_rows(data), *science_rows(data)]
+    rows = []
+    for row in [*mmlu_rows(data), *science_rows(data)]:
+        options = [" ".join(option.split()) for option in row["options"]]
+        if len(set(options)) < len(options):
+            print(f"skipped {row['source']}: an option appears twice")
+            continue
+        rows.append(row)
     with out.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")

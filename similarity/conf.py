@@ -25,12 +25,39 @@ DEFAULTS: dict[str, Any] = {
     # HNSW search breadth; must be at least TOP_K, larger means better recall
     # under filters (see similarity.search).
     "HNSW_EF_SEARCH": 100,
-    # Raw-cosine threshold above which a pair is a likely duplicate when the
-    # judge does not decide otherwise.
-    "DUPLICATE_THRESHOLD": 0.85,
+    # The duplicate judge (similarity.judge). Scores are weighted means of the
+    # stem cosine, the option-set overlap and answer agreement (1 or 0).
+    "JUDGE_WEIGHT_STEM": 1.0,  # weight of the stems' cosine similarity
+    "JUDGE_WEIGHT_OPTIONS": 1.0,  # weight of the option-set overlap, when both have options
+    "JUDGE_WEIGHT_ANSWER": 1.0,  # weight of answer agreement, when both answers are known
+    "JUDGE_DUPLICATE_SCORE": 0.8,  # lowest score labelled duplicate when no rule objects
+    "JUDGE_STEM_MIN_COSINE": 0.7,  # lowest stem cosine for a duplicate unless the answers agree
+    "JUDGE_BLOCKED_SCORE_FACTOR": 0.5,  # score multiplier once a rule shows the questions differ
+    "JUDGE_OPTION_SAME": 0.8,  # similarity at which two options count as the same option
+    "JUDGE_OPTIONS_UNRELATED": 0.5,  # option-set overlap below which the option sets are unrelated
+    "JUDGE_ANSWER_SAME_COSINE": 0.8,  # cosine at which two free-text answers agree
+    "JUDGE_ANSWER_UNCERTAIN": 0.6,  # answer similarity below which the answers surely differ
+    "JUDGE_OPTIONS_SAME_STEM": 0.8,  # option-set overlap needed when the stems match
+    "JUDGE_SAME_STEM_COSINE": 0.95,  # stem cosine at which two stems count as the same stem
+    "JUDGE_VARIANT_MIN_COSINE": 0.8,  # stem cosine above which a changed answer means a variant
+    "JUDGE_TAIL_MIN_COSINE": 0.7,  # final sentences below this cosine ask different questions
+    "JUDGE_PASSAGE_MIN_RATIO": 0.5,  # word-sequence ratio at which two passages are shared
+    "JUDGE_TEMPLATE_MIN_RATIO": 0.6,  # word-sequence ratio at which two stems share a template
+    "JUDGE_TEMPLATE_MAX_SLOT_WORDS": 3,  # longest replaced run still read as one swapped slot
+    "JUDGE_TEMPLATE_MAX_SLOTS": 2,  # more swapped slots than this read as a paraphrase
+    "JUDGE_CACHE_SIZE": 20_000,  # option and answer vectors kept per process for reuse
+    "JUDGE_LATIN_MIN_SHARE": 0.6,  # share of Latin letters below which text is out of the model
+    # Model for text in scripts the main model does not cover (a folder or an
+    # installed model package, as MODEL). Empty: such pairs are judged with
+    # low confidence and never labelled duplicate on wording alone.
+    "MULTILINGUAL_MODEL": "",
     # Questions left pending or failed longer than this are queued again.
     "SWEEP_AFTER_SECONDS": 120,
-    "SWEEP_INTERVAL_SECONDS": 60,
+    # The most questions one sweep re-queues.
+    "SWEEP_LIMIT": 5000,
+    # A question whose embedding failed this many times stays failed until
+    # `manage.py reembed` queues it again.
+    "MAX_EMBEDDING_ATTEMPTS": 5,
 }
 
 
@@ -41,13 +68,3 @@ def get_setting(name: str) -> Any:
     if name not in DEFAULTS:
         raise KeyError(f"unknown similarity setting {name!r}")
     return DEFAULTS[name]
-
-DEFAULTS.update(
-    {
-        # A question whose embedding failed this many times stays failed until
-        # someone re-queues it (``manage.py embed_pending --retry-failed``).
-        "MAX_EMBEDDING_ATTEMPTS": 5,
-        # The most questions one sweep re-queues.
-        "SWEEP_LIMIT": 5000,
-    }
-)

@@ -9,7 +9,7 @@ from pgvector.django import CosineDistance
 
 from questionbank.models import EmbeddingStatus, Question
 from similarity.conf import get_setting
-from similarity.judge import embedding_text, judge_candidates
+from similarity.judge import embedding_text, judge_candidates, judge_texts, remember_vectors
 from similarity.types import QuestionText, Verdict
 
 
@@ -94,6 +94,8 @@ def judge_against_candidates(
 ) -> list[Match]:
     if not candidates:
         return []
+    for candidate in candidates:
+        _remember_stored_vectors(candidate.question)
     verdicts = judge_candidates(
         text,
         vector,
@@ -106,6 +108,17 @@ def judge_against_candidates(
         Match(candidate.question, verdict, exact="identical after normalisation" in verdict.reasons)
         for candidate, verdict in zip(candidates, verdicts, strict=True)
     ]
+
+
+def _remember_stored_vectors(question: Question) -> None:
+    if not question.judge_vectors:
+        return
+    texts = judge_texts(question_text_of(question))
+    stored = np.frombuffer(bytes(question.judge_vectors), dtype=np.float16)
+    dimension = len(question.embedding)
+    if stored.size != len(texts) * dimension:
+        return  # stored by an older judge that picked other texts; embed afresh
+    remember_vectors(texts, stored.reshape(len(texts), dimension))
 
 
 def duplicates_for_draft(*, bank_id: int, text: QuestionText) -> list[Match]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from questionbank.errors import QuestionBankError
 from questionbank.models import EmbeddingStatus, Question
 from similarity.conf import get_setting
-from similarity.judge import embedding_text
+from similarity.judge import embed_for_judging
 from similarity.models import DuplicateFlag, FlagKind, FlagLabel, FlagStatus
 from similarity.selectors import (
     Match,
@@ -108,8 +108,6 @@ def questions_embed(*, question_ids: list[int]) -> EmbedReport:
     runs twice does no harm.
     """
     started = time.monotonic()
-    from similarity.embedding import embed_texts
-
     questions = list(
         Question.objects.filter(pk__in=question_ids)
         .exclude(embedding_status=EmbeddingStatus.READY)
@@ -118,8 +116,7 @@ def questions_embed(*, question_ids: list[int]) -> EmbedReport:
     if not questions:
         return EmbedReport(0, len(question_ids), 0)
 
-    texts = [question_text_of(q) for q in questions]
-    encoded = embed_texts([embedding_text(t) for t in texts])
+    encoded = embed_for_judging([question_text_of(q) for q in questions])
 
     flags = 0
     embedded = 0
@@ -133,6 +130,7 @@ def questions_embed(*, question_ids: list[int]) -> EmbedReport:
                 outcome = _store_and_check(
                     question=questions[position],
                     vector=encoded.vectors[position],
+                    extras=encoded.extras[position],
                     truncated=encoded.truncated[position],
                 )
                 if outcome is not None:
@@ -149,7 +147,9 @@ def questions_embed(*, question_ids: list[int]) -> EmbedReport:
     return EmbedReport(embedded, len(question_ids) - embedded, flags)
 
 
-def _store_and_check(*, question: Question, vector: np.ndarray, truncated: bool) -> int | None:
+def _store_and_check(
+    *, question: Question, vector: np.ndarray, extras: np.ndarray, truncated: bool
+) -> int | None:
     """Store one vector and flag what it duplicates; None if the row changed meanwhile."""
     current = (
         Question.objects.select_for_update()
@@ -161,6 +161,7 @@ def _store_and_check(*, question: Question, vector: np.ndarray, truncated: bool)
         return None  # deleted, edited (a newer task covers it) or done by another worker
 
     current.embedding = vector
+    current.judge_vectors = extras.astype(np.float16).tobytes()
     current.embedding_model = get_setting("MODEL_NAME")
     current.embedding_status = EmbeddingStatus.READY
     current.embedding_error = ""
@@ -169,6 +170,7 @@ def _store_and_check(*, question: Question, vector: np.ndarray, truncated: bool)
     current.save(
         update_fields=[
             "embedding",
+            "judge_vectors",
             "embedding_model",
             "embedding_status",
             "embedding_error",

@@ -70,9 +70,15 @@ def test_a_single_option_is_rejected():
 
 def test_repeated_option_is_rejected():
     with pytest.raises(ValidationError) as caught:
-        question_clean(stem="Capital of France?", options=["Paris", " paris "], answer=0)
+        question_clean(stem="Capital of France?", options=["Paris", " Paris  "], answer=0)
 
-    assert caught.value.message_dict["options"] == ["The option 'paris' appears twice."]
+    assert caught.value.message_dict["options"] == ["The option 'Paris' appears twice."]
+
+
+def test_options_differing_in_case_are_different_options():
+    clean = question_clean(stem="Which genotype is homozygous?", options=["BB", "Bb"], answer=0)
+
+    assert clean.options == ["BB", "Bb"]
 
 
 def test_empty_option_is_rejected_with_its_number():
@@ -95,3 +101,9 @@ def test_stem_and_option_errors_are_reported_together():
         question_clean(stem="", options=["only one"])
 
     assert set(caught.value.message_dict) == {"stem", "options"}
+
+
+def test_options_may_be_operators():
+    clean = question_clean(stem="Which operator gives the remainder?", options=["/", "%"], answer=1)
+
+    assert clean.options == ["/", "%"]

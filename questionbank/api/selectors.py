@@ -1,0 +1,101 @@
+"""Reads for the API, each scoped to the banks the user belongs to.
+
+A bank's questions and flags are visible to its members and to superusers,
+the same rule as ``questionbank.services.bank_check_member``. Anything outside
+that scope is reported as missing, not as forbidden, so that ids of other
+banks' questions reveal nothing.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from questionbank.models import Bank, Question
+from similarity.models import DuplicateFlag, FlagKind
+
+
+def _member_filter(user, *, bank_field: str) -> Q:
+    if user.is_superuser:
+        return Q()
+    return Q(**{f"{bank_field}members": user})
+
+
+def bank_list_for_user(*, user) -> QuerySet[Bank]:
+    return (
+        Bank.objects.filter(_member_filter(user, bank_field=""))
+        .annotate(question_count=Count("questions", distinct=True))
+        .order_by("name")
+    )
+
+
+def bank_get(*, bank_id: int) -> Bank:
+    """The bank a write names; membership is the service's to check."""
+    bank = Bank.objects.filter(pk=bank_id).first()
+    if bank is None:
+        raise ValidationError({"bank": f"There is no bank with id {bank_id}."})
+    return bank
+
+
+def question_list_for_user(
+    *, user, bank_id: int | None = None, status: str | None = None
+) -> QuerySet[Question]:
+    questions = Question.objects.filter(_member_filter(user, bank_field="bank__"))
+    if bank_id is not None:
+        questions = questions.filter(bank_id=bank_id)
+    if status:
+        questions = questions.filter(embedding_status=status)
+    return questions.order_by("-created_at", "-id")
+
+
+def question_get_for_user(*, user, question_id: int) -> Question:
+    question = question_list_for_user(user=user).filter(pk=question_id).first()
+    if question is None:
+        raise Http404(f"There is no question {question_id} in your banks.")
+    return question
+
+
+def flag_list_for_user(
+    *,
+    user,
+    status: str | None = None,
+    label: str | None = None,
+    bank_id: int | None = None,
+    question_id: int | None = None,
+) -> QuerySet[DuplicateFlag]:
+    # Both questions of a flag are always in the same bank, so scoping on the
+    # newer one is enough.
+    flags = DuplicateFlag.objects.filter(_member_filter(user, bank_field="question__bank__"))
+    if status:
+        flags = flags.filter(status=status)
+    if label:
+        flags = flags.filter(label=label)
+    if bank_id is not None:
+        flags = flags.filter(question__bank_id=bank_id)
+    if question_id is not None:
+        flags = flags.filter(Q(question_id=question_id) | Q(original_id=question_id))
+    return flags.select_related("question", "original", "decided_by").order_by("-score", "-id")
+
+
+def flag_get_for_user(*, user, flag_id: int) -> DuplicateFlag:
+    flag = flag_list_for_user(user=user).filter(pk=flag_id).first()
+    if flag is None:
+        raise Http404(f"There is no flag {flag_id} in your banks.")
+    return flag
+
+
+def exact_duplicates_by_question(*, question_ids: list[int]) -> dict[int, list[Question]]:
+    """For each question, the others of its bank it is an exact duplicate of, in one query."""
+    wanted = set(question_ids)
+    found: dict[int, list[Question]] = {pk: [] for pk in question_ids}
+    flags = (
+        DuplicateFlag.objects.filter(kind=FlagKind.EXACT)
+        .filter(Q(question_id__in=wanted) | Q(original_id__in=wanted))
+        .select_related("question", "original")
+        .order_by("original_id", "question_id")
+    )
+    for flag in flags:
+        if flag.question_id in wanted:
+            found[flag.question_id].append(flag.original)
+        if flag.original_id in wanted:
+            found[flag.original_id].append(flag.question)
+    return found

@@ -12,6 +12,7 @@ from questionbank.models import Question
 from similarity.conf import get_setting
 from similarity.embedding import ModelUnavailable
 from similarity.services import (
+    EmbedReport,
     questions_due_for_embedding,
     questions_embed,
     questions_mark_failed,
@@ -43,7 +44,31 @@ def embed_questions(self, question_ids: list[int]) -> dict:
         logger.error("cannot embed %d questions: %s", len(question_ids), exc)
         questions_mark_failed(question_ids=question_ids, error=str(exc))
         raise
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: retried with backoff (see the decorator)
+    except Exception:
+        logger.exception("embedding %d questions failed; trying them one by one", len(question_ids))
+        report = _embed_one_by_one(question_ids)
     return {"embedded": report.embedded, "skipped": report.skipped, "flags": report.flags}
+
+
+def _embed_one_by_one(question_ids: list[int]) -> EmbedReport:
+    """Isolate the question that breaks a batch, so that the others still get checked."""
+    embedded = skipped = flags = 0
+    for question_id in question_ids:
+        try:
+            report = questions_embed(question_ids=[question_id])
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            logger.exception("question %d cannot be embedded; marked failed", question_id)
+            questions_mark_failed(question_ids=[question_id], error=f"{type(exc).__name__}: {exc}")
+            skipped += 1
+            continue
+        embedded += report.embedded
+        skipped += report.skipped
+        flags += report.flags
+    return EmbedReport(embedded, skipped, flags)
 
 
 def queue_embedding(question_ids: list[int]) -> int:

@@ -1,7 +1,6 @@
 """Reads for the API, each scoped to the banks the user belongs to.
 
-A bank's questions and flags are visible to its members and to superusers,
-the same rule as ``questionbank.services.bank_check_member``. Anything outside
+Visibility comes from ``questionbank.selectors``. Anything outside
 that scope is reported as missing, not as forbidden, so that ids of other
 banks' questions reveal nothing.
 """
@@ -11,18 +10,13 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from questionbank.models import Bank, Question
+from questionbank.selectors import bank_list_visible, question_list_visible, visible_to
 from similarity.models import DuplicateFlag, FlagKind
-
-
-def _member_filter(user, *, bank_field: str) -> Q:
-    if user.is_superuser:
-        return Q()
-    return Q(**{f"{bank_field}members": user})
 
 
 def bank_list_for_user(*, user) -> QuerySet[Bank]:
     return (
-        Bank.objects.filter(_member_filter(user, bank_field=""))
+        bank_list_visible(user=user)
         .annotate(question_count=Count("questions", distinct=True))
         .order_by("name")
     )
@@ -39,7 +33,7 @@ def bank_get(*, bank_id: int) -> Bank:
 def question_list_for_user(
     *, user, bank_id: int | None = None, status: str | None = None
 ) -> QuerySet[Question]:
-    questions = Question.objects.filter(_member_filter(user, bank_field="bank__"))
+    questions = question_list_visible(user=user)
     if bank_id is not None:
         questions = questions.filter(bank_id=bank_id)
     if status:
@@ -64,7 +58,7 @@ def flag_list_for_user(
 ) -> QuerySet[DuplicateFlag]:
     # Both questions of a flag are always in the same bank, so scoping on the
     # newer one is enough.
-    flags = DuplicateFlag.objects.filter(_member_filter(user, bank_field="question__bank__"))
+    flags = DuplicateFlag.objects.filter(visible_to(user, bank_field="question__bank__"))
     if status:
         flags = flags.filter(status=status)
     if label:

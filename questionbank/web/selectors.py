@@ -1,6 +1,6 @@
 """Reads behind the teacher and reviewer pages.
 
-Every question a page shows comes through ``question_list_visible``, so the
+Every question a page shows comes through ``questionbank.selectors``, so the
 rule "a teacher sees only the banks they belong to" is written once.
 """
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from questionbank.models import Bank, EmbeddingStatus, Question
+from questionbank.selectors import question_list_visible, visible_to
 from similarity.conf import get_setting
 from similarity.models import DuplicateFlag, FlagLabel, FlagStatus
 from similarity.selectors import flags_for_question
@@ -57,21 +58,8 @@ class ReviewTabs:
     decided_count: int
 
 
-def bank_list_visible(*, user) -> QuerySet[Bank]:
-    if user.is_superuser:
-        return Bank.objects.all()
-    return Bank.objects.filter(members=user)
-
-
-def question_list_visible(*, user) -> QuerySet[Question]:
-    questions = Question.objects.select_related("bank", "author")
-    if user.is_superuser:
-        return questions
-    return questions.filter(bank__members=user)
-
-
 def question_get_visible(*, user, pk: int) -> Question | None:
-    return question_list_visible(user=user).filter(pk=pk).first()
+    return question_list_visible(user=user).select_related("bank", "author").filter(pk=pk).first()
 
 
 def _live_duplicates(relation: str) -> Q:
@@ -127,9 +115,10 @@ def question_check(*, question: Question, user) -> QuestionCheck:
     )
 
 
-def flag_list_for_review(*, decided: bool) -> QuerySet[DuplicateFlag]:
-    """Open likely duplicates, best first; or decided flags, latest decision first."""
-    flags = DuplicateFlag.objects.select_related(
+def flag_list_for_review(*, user, decided: bool) -> QuerySet[DuplicateFlag]:
+    """Open likely duplicates in the user's banks, best first; or decided ones, latest first."""
+    flags = DuplicateFlag.objects.filter(visible_to(user, bank_field="question__bank__"))
+    flags = flags.select_related(
         "question__bank", "question__author", "original__bank", "original__author", "decided_by"
     )
     if decided:
@@ -139,8 +128,9 @@ def flag_list_for_review(*, decided: bool) -> QuerySet[DuplicateFlag]:
     )
 
 
-def review_tabs() -> ReviewTabs:
-    counts = DuplicateFlag.objects.aggregate(
+def review_tabs(*, user) -> ReviewTabs:
+    visible = DuplicateFlag.objects.filter(visible_to(user, bank_field="question__bank__"))
+    counts = visible.aggregate(
         open_count=Count("pk", filter=Q(status=FlagStatus.OPEN, label=FlagLabel.DUPLICATE)),
         decided_count=Count("pk", filter=~Q(status=FlagStatus.OPEN)),
     )

@@ -13,10 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from questionbank.models import Bank, Question
+from questionbank.selectors import bank_list_visible, visible_to
 from questionbank.services import question_create
 from questionbank.web.forms import FlagDecisionForm, QuestionForm
 from questionbank.web.selectors import (
-    bank_list_visible,
     flag_list_for_review,
     question_check,
     question_get_visible,
@@ -115,11 +115,11 @@ def question_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
     decided = request.GET.get("tab") == "decided"
-    page = Paginator(flag_list_for_review(decided=decided), REVIEW_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        flag_list_for_review(user=request.user, decided=decided), REVIEW_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
 
-    context = {"page": page, "decided": decided, "tabs": review_tabs()}
+    context = {"page": page, "decided": decided, "tabs": review_tabs(user=request.user)}
     return render(request, "review/list.html", context)
 
 
@@ -127,7 +127,9 @@ def review(request: HttpRequest) -> HttpResponse:
 @permission_required(REVIEW_PERMISSION, raise_exception=True)
 @require_POST
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = get_object_or_404(DuplicateFlag, pk=pk)
+    flag = get_object_or_404(
+        DuplicateFlag.objects.filter(visible_to(request.user, bank_field="question__bank__")), pk=pk
+    )
     form = FlagDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Flag {flag.pk} was left as it was: choose Confirm or Dismiss.")

@@ -84,7 +84,8 @@ class Browser:
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory):
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Chromium is not installed; `make browser` installs it")
+        # A missing browser is a broken test set-up, never a reason to skip.
+        pytest.fail("Chromium is not installed; `make browser` installs it")
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service

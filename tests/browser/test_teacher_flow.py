@@ -40,8 +40,8 @@ def reviewer():
 
 
 @pytest.fixture
-def bank(teacher):
-    return make_bank("Biology", members=[teacher])
+def bank(teacher, reviewer):
+    return make_bank("Biology", members=[teacher, reviewer])
 
 
 @contextmanager

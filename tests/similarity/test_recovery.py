@@ -139,3 +139,29 @@ def test_worker_with_a_model_of_another_dimension_refuses_to_start(
     log = worker.log()
     assert "produces 384-dimensional vectors but SIMILARITY_DIMENSION is 768" in log
     assert "manage.py reembed" in log
+
+
+@pytest.mark.django_db
+def test_a_question_that_breaks_its_batch_is_failed_alone(bank, teacher, monkeypatch):
+    from similarity import services, tasks
+
+    good = question_create(bank=bank, author=teacher, stem="What is a light year?").question
+    poison = question_create(bank=bank, author=teacher, stem="What is a parsec?").question
+    real_store = services._store_and_check
+
+    def store_or_break(*, question, **kwargs):
+        if question.pk == poison.pk:
+            raise ValueError("cannot store this one")
+        return real_store(question=question, **kwargs)
+
+    monkeypatch.setattr(services, "_store_and_check", store_or_break)
+
+    result = tasks.embed_questions.apply(args=[[good.pk, poison.pk]]).get()
+
+    assert result == {"embedded": 1, "skipped": 1, "flags": 0}
+    good.refresh_from_db()
+    poison.refresh_from_db()
+    assert good.embedding_status == EmbeddingStatus.READY
+    assert poison.embedding_status == EmbeddingStatus.FAILED
+    assert poison.embedding_error == "ValueError: cannot store this one"
+    assert poison.embedding_attempts == 1

@@ -25,8 +25,8 @@ def teacher():
 
 
 @pytest.fixture
-def bank(teacher):
-    return make_bank("Biology", members=[teacher])
+def bank(teacher, reviewer):
+    return make_bank("Biology", members=[teacher, reviewer])
 
 
 @pytest.fixture
@@ -490,6 +490,25 @@ def test_review_shows_open_pairs_side_by_side(reviewer_client, teacher, bank):
     assert 'value="confirmed"' in content and 'value="dismissed"' in content
     assert "csrfmiddlewaretoken" in content
     assert reverse("admin:similarity_duplicateflag_changelist") in content
+
+
+def test_reviewer_sees_and_decides_only_flags_of_their_banks(reviewer_client, teacher):
+    other_bank = make_bank("Chemistry", members=[teacher])
+    make_question(bank=other_bank, author=teacher, stem="What is a mole?")
+    make_question(bank=other_bank, author=teacher, stem="what is a mole")
+    flag = DuplicateFlag.objects.get()
+
+    listing = reviewer_client.get(reverse("review"))
+    decision = reviewer_client.post(
+        reverse("review-decide", args=[flag.pk]), {"decision": "confirmed"}
+    )
+
+    assert list(listing.context["page"]) == []
+    assert listing.context["tabs"].open_count == 0
+    assert decision.status_code == 404
+    flag.refresh_from_db()
+    assert flag.status == "open"
+    assert flag.decided_by is None
 
 
 @pytest.mark.parametrize("decision", ["confirmed", "dismissed"])

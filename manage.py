@@ -10,9 +10,13 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "questionbank.settings.dev")
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     if command not in NO_SERVICES and not command.startswith("-"):
-        from questionbank.stack import ensure_services
+        import atexit
 
-        ensure_services()
+        from questionbank.stack import ensure_services, stop_services
+
+        # Embedded servers this command had to start stop again when it ends;
+        # ones already running (make run) are left alone.
+        atexit.register(stop_services, ensure_services())
 
     from django.core.management import execute_from_command_line
 

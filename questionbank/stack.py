@@ -165,15 +165,24 @@ def _running_pid(pid_file: Path, name: str) -> int | None:
 
 
 def ensure_services() -> dict[str, str]:
-    """Start whatever embedded services are not configured; return their URLs."""
-    urls = {}
+    """Start the embedded services that are neither configured nor running.
+
+    Exports DATABASE_URL and REDIS_URL for every embedded service in use, and
+    returns the URLs of those this call started, for ``stop_services``.
+    """
+    started = {}
     base = var_dir()
     if not os.environ.get("DATABASE_URL"):
-        urls["DATABASE_URL"] = start_postgres(base / "pgdata")
+        running = _running_pid(base / "pgdata" / "postmaster.pid", "postgres") is not None
+        os.environ["DATABASE_URL"] = start_postgres(base / "pgdata")
+        if not running:
+            started["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if not os.environ.get("REDIS_URL"):
-        urls["REDIS_URL"] = start_redis(base / "redis")
-    os.environ.update(urls)
-    return urls
+        running = redis_ping(redis_socket_path(base / "redis"))
+        os.environ["REDIS_URL"] = start_redis(base / "redis")
+        if not running:
+            started["REDIS_URL"] = os.environ["REDIS_URL"]
+    return started
 
 
 def stop_services(started: dict[str, str]) -> None:
@@ -259,8 +268,9 @@ def main() -> None:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "questionbank.settings.dev")
         sys.exit(run(args.port, args.host))
     if args.command == "start":
-        for name, url in ensure_services().items():
-            print(f"{name}={url}")
+        ensure_services()
+        for name in ("DATABASE_URL", "REDIS_URL"):
+            print(f"{name}={os.environ[name]}")
     if args.command == "stop":
         stop_services({"DATABASE_URL": "", "REDIS_URL": ""})
 

@@ -46,17 +46,8 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
         "decided_by",
         "decided_at",
     ]
-    readonly_fields = [
-        "side_by_side",
-        "label",
-        "kind",
-        "score",
-        "cosine",
-        "reasons",
-        "low_confidence",
-        "decided_by",
-        "decided_at",
-    ]
+    # A reviewer edits the decision; everything the detector wrote stays as it was.
+    readonly_fields = [name for name in fields if name not in ("status", "decision_note")]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("question__bank", "original__bank")

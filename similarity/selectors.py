@@ -9,7 +9,12 @@ from pgvector.django import CosineDistance
 
 from questionbank.models import EmbeddingStatus, Question
 from similarity.conf import get_setting
-from similarity.judge import embedding_text, judge_candidates, judge_texts, remember_vectors
+from similarity.judge import (
+    embed_for_judging,
+    judge_candidates,
+    judge_texts,
+    remember_vectors,
+)
 from similarity.types import QuestionText, Verdict
 
 
@@ -123,12 +128,13 @@ def _remember_stored_vectors(question: Question) -> None:
 
 def duplicates_for_draft(*, bank_id: int, text: QuestionText) -> list[Match]:
     """The live check: likely duplicates and variants of an unsaved question."""
-    from similarity.embedding import embed_texts
     from similarity.normalize import question_fingerprint
 
     fingerprint = question_fingerprint(text.stem, text.options)
     exact = exact_matches_for(bank_id=bank_id, fingerprint=fingerprint)
-    vector = embed_texts([embedding_text(text)]).vectors[0]
+    # One model call for the stem, options and answer; the judge finds the
+    # latter in its cache and the candidates' vectors stored with them.
+    vector = embed_for_judging([text]).vectors[0]
     candidates = duplicate_candidates_for(
         bank_id=bank_id, vector=vector, exclude_ids=[q.pk for q in exact]
     )

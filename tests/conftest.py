@@ -173,3 +173,25 @@ def empty_queue(redis_client):
     redis_client.flushdb()
     yield
     redis_client.flushdb()
+
+
+@pytest.fixture
+def teacher(db):
+    from tests.factories import make_user
+
+    return make_user("teacher")
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import make_reviewer
+
+    return make_reviewer()
+
+
+@pytest.fixture
+def bank(teacher, reviewer):
+    """A bank with the teacher and the reviewer as members."""
+    from tests.factories import make_bank
+
+    return make_bank("Biology", members=[teacher, reviewer])

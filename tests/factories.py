@@ -16,6 +16,15 @@ def make_user(username: str | None = None, **flags):
     )
 
 
+def make_reviewer(username: str = "reviewer"):
+    """A staff user allowed to decide duplicate flags."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user(username, is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_duplicateflag"))
+    return user
+
+
 def make_bank(name: str | None = None, *, members=()):
     return bank_create(name=name or f"Bank {next(_counter)}", members=members)
 

@@ -5,14 +5,13 @@ import socket
 from contextlib import contextmanager
 
 import pytest
-from django.contrib.auth.models import Permission
 from selenium.common.exceptions import NoAlertPresentException
 
 from questionbank.celery import app
 from questionbank.models import EmbeddingStatus, Question
 from similarity.models import DuplicateFlag, FlagStatus
 from similarity.services import questions_embed
-from tests.factories import make_bank, make_question, make_user
+from tests.factories import make_question
 from tests.helpers import wait_for
 
 pytestmark = [
@@ -25,23 +24,6 @@ PARAPHRASE = "What part of the cell is called its powerhouse?"
 OPTIONS = ["Mitochondrion", "Ribosome", "Nucleus", "Golgi apparatus"]
 XSS = "<script>alert(1)</script> Which gas do plants take in for photosynthesis?"
 SCREENSHOT = "/tmp/qb-detail.png"
-
-
-@pytest.fixture
-def teacher():
-    return make_user("teacher")
-
-
-@pytest.fixture
-def reviewer():
-    user = make_user("reviewer", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_duplicateflag"))
-    return user
-
-
-@pytest.fixture
-def bank(teacher, reviewer):
-    return make_bank("Biology", members=[teacher, reviewer])
 
 
 @contextmanager

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def teacher():
-    return make_user("teacher")
-
-
-@pytest.fixture
 def bank(teacher):
     return make_bank("Chemistry", members=[teacher])
 

@@ -12,13 +12,8 @@ from similarity.models import DuplicateFlag
 from similarity.services import questions_embed
 from similarity.tasks import sweep_pending
 from tests.conftest import WorkerProcess, worker_env
-from tests.factories import make_bank, make_user
+from tests.factories import make_bank
 from tests.helpers import wait_for
-
-
-@pytest.fixture
-def teacher(db):
-    return make_user("teacher")
 
 
 @pytest.fixture

@@ -9,15 +9,10 @@ from questionbank.models import EmbeddingStatus, Question
 from questionbank.services import question_bulk_create, question_create
 from similarity.models import DuplicateFlag
 from similarity.tasks import embed_questions
-from tests.factories import make_bank, make_user
+from tests.factories import make_bank
 from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("empty_queue")]
-
-
-@pytest.fixture
-def teacher():
-    return make_user("teacher")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -17,23 +16,6 @@ pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert(1)</script> Which gas do plants absorb?"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; Which gas do plants absorb?"
-
-
-@pytest.fixture
-def teacher():
-    return make_user("teacher")
-
-
-@pytest.fixture
-def bank(teacher, reviewer):
-    return make_bank("Biology", members=[teacher, reviewer])
-
-
-@pytest.fixture
-def reviewer():
-    user = make_user("reviewer", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_duplicateflag"))
-    return user
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ evaluate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/judge_cost.py
+	$(PY) benchmarks/check_latency.py
 
 clean: stop
 	rm -rf var/test

@@ -64,20 +64,20 @@ def _broker_connection():
     )
 
 
-def broker_and_worker_status() -> tuple[dict[str, Any], dict[str, Any]]:
+def broker_and_worker_status() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
     try:
         return pool.submit(_probe_broker_and_worker).result(timeout=PROBE_DEADLINE_SECONDS)
     except TimeoutError:
         logger.warning("health check: broker gave no answer in %.1f s", PROBE_DEADLINE_SECONDS)
         broker = {"ok": False, "error": f"no answer within {PROBE_DEADLINE_SECONDS:.1f} s"}
-        return broker, {"ok": False, "workers": 0, "error": "broker unreachable"}
+        return broker, {"ok": False, "workers": 0, "error": "broker unreachable"}, _NO_SWEEP
     finally:
         # A hung probe is not waited for; its own socket timeouts end it soon.
         pool.shutdown(wait=False)
 
 
-def _probe_broker_and_worker() -> tuple[dict[str, Any], dict[str, Any]]:
+def _probe_broker_and_worker() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     from questionbank.celery import app
 
     started = time.monotonic()
@@ -89,20 +89,41 @@ def _probe_broker_and_worker() -> tuple[dict[str, Any], dict[str, Any]]:
         except Exception as exc:
             logger.warning("health check: broker unreachable: %s", exc)
             broker = {"ok": False, "error": str(exc).strip(), "ms": _elapsed_ms(started)}
-            return broker, {"ok": False, "workers": 0, "error": "broker unreachable"}
+            return broker, {"ok": False, "workers": 0, "error": "broker unreachable"}, _NO_SWEEP
         broker = {"ok": True, "ms": _elapsed_ms(started)}
+        sweep = _sweep_status(conn)
 
         started = time.monotonic()
         try:
             replies = app.control.ping(timeout=WORKER_PING_SECONDS, connection=conn)
         except Exception as exc:
             logger.warning("health check: worker ping failed: %s", exc)
-            return broker, {"ok": False, "workers": 0, "error": str(exc).strip()}
+            return broker, {"ok": False, "workers": 0, "error": str(exc).strip()}, sweep
 
     names = sorted(name for reply in replies for name in reply)
     worker = {"ok": bool(names), "workers": len(names), "names": names}
     worker["ms"] = _elapsed_ms(started)
-    return broker, worker
+    return broker, worker, sweep
+
+
+_NO_SWEEP = {"ok": False, "error": "broker unreachable"}
+
+
+def _sweep_status(conn) -> dict[str, Any]:
+    """When the periodic sweep last ran: beat (the scheduler) may be down on its own."""
+    from django.conf import settings
+
+    from similarity.tasks import SWEEP_HEARTBEAT_KEY
+
+    interval = settings.CELERY_BEAT_SCHEDULE["sweep-pending-questions"]["schedule"]
+    last = conn.default_channel.client.get(SWEEP_HEARTBEAT_KEY)
+    if last is None:
+        return {"ok": False, "error": "the sweep has not run yet: is celery beat running?"}
+    age = time.time() - float(last)
+    status = {"ok": age <= 3 * interval + 30, "last_run_seconds_ago": round(age)}
+    if not status["ok"]:
+        status["error"] = f"no sweep for {age:.0f} s (every {interval:.0f} s expected)"
+    return status
 
 
 def model_status() -> dict[str, Any]:
@@ -132,10 +153,16 @@ def model_status() -> dict[str, Any]:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     database = database_status()
-    broker, worker = broker_and_worker_status()
+    broker, worker, sweep = broker_and_worker_status()
     model = model_status()
 
-    components = {"database": database, "broker": broker, "worker": worker, "model": model}
+    components = {
+        "database": database,
+        "broker": broker,
+        "worker": worker,
+        "sweep": sweep,
+        "model": model,
+    }
     if not database["ok"]:
         overall = "down"
     elif all(component["ok"] for component in components.values()):

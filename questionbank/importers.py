@@ -19,6 +19,9 @@ DEMO_USERS = {
     "reviewer": ("reviewer-demo", {"is_staff": True}),
     "admin": ("admin-demo", {"is_staff": True, "is_superuser": True}),
 }
+# The demo questions' author: not a person who signs in, so that a teacher's
+# "recent questions" list starts empty.
+DEMO_AUTHOR = "demo-import"
 REVIEWER_PERMISSIONS = ["view_duplicateflag", "change_duplicateflag", "view_question", "view_bank"]
 
 
@@ -34,10 +37,14 @@ def read_jsonl(path: Path) -> list[dict]:
     return items
 
 
+@transaction.atomic
 def questions_import(
     *, items: list[dict], author, default_bank: str | None = None, chunk: int = 500
 ) -> int:
-    """Import items (bank, stem, options, answer, source); banks are created as needed."""
+    """Import items (bank, stem, options, answer, source); banks are created as needed.
+
+    All or nothing: one bad item leaves no bank and no question behind.
+    """
     by_bank: dict[str, list[dict]] = {}
     for item in items:
         by_bank.setdefault(item.get("bank") or default_bank or "Imported", []).append(item)
@@ -64,6 +71,10 @@ def demo_users_ensure() -> dict[str, object]:
         if user is None:
             user = User.objects.create_user(username=username, password=password, **flags)
         users[username] = user
+    author = User.objects.filter(username=DEMO_AUTHOR).first()
+    if author is None:
+        author = User.objects.create_user(username=DEMO_AUTHOR, password=None, is_active=False)
+    users[DEMO_AUTHOR] = author
     reviewer_permissions = Permission.objects.filter(codename__in=REVIEWER_PERMISSIONS)
     users["reviewer"].user_permissions.add(*reviewer_permissions)
     return users
@@ -76,7 +87,7 @@ def demo_bank_load(*, path: Path = DEMO_FILE) -> int:
     if Question.objects.filter(source__startswith="MMLU ").exists():
         return 0
 
-    count = questions_import(items=read_jsonl(path), author=users["teacher"])
+    count = questions_import(items=read_jsonl(path), author=users[DEMO_AUTHOR])
     for bank in Bank.objects.all():
         bank.members.add(users["teacher"], users["reviewer"], users["admin"])
     logger.info("loaded %d demo questions", count)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -154,9 +155,10 @@ def stop_redis(data_dir: Path) -> None:
 
 def _running_pid(pid_file: Path, name: str) -> int | None:
     try:
-        pid = int(pid_file.read_text().strip())
+        # postmaster.pid holds several lines; the pid is the first.
+        pid = int(pid_file.read_text().split()[0])
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
+    except (OSError, ValueError, IndexError):
         return None
     return pid if name.encode() in cmdline else None
 
@@ -195,39 +197,117 @@ def stop_services(started: dict[str, str]) -> None:
 
 # -- make run -----------------------------------------------------------------
 
+# A child that dies more often than this is not restarted again.
+MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 15
+
 
 def _manage(*args: str) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True)
 
 
+@dataclass
+class Child:
+    """A supervised process of the local run: restarted when it dies."""
+
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+    restarts: list[float] = field(default_factory=list)
+
+    def start(self) -> None:
+        # A session of its own: Ctrl-C reaches only the supervisor, which then
+        # stops the children in order instead of all at once.
+        self.process = subprocess.Popen(self.argv, cwd=BASE_DIR, start_new_session=True)
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def may_restart(self) -> bool:
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_SECONDS]
+        self.restarts.append(now)
+        return len(self.restarts) <= MAX_RESTARTS
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            print(f"{self.name} did not stop in {STOP_TIMEOUT_SECONDS} s; killing it", flush=True)
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _children(port: int, host: str) -> list[Child]:
+    python = sys.executable
+    base = var_dir()
+    return [
+        Child(
+            "worker",
+            [python, "-m", "celery", "-A", "questionbank", "worker", "--pool", "prefork",
+             "--concurrency", "2", "--loglevel", "INFO", "-n", f"worker-{os.getpid()}@%h"],
+        ),
+        Child(
+            "beat",
+            [python, "-m", "celery", "-A", "questionbank", "beat", "--loglevel", "INFO",
+             "--schedule", str(base / "celerybeat-schedule")],
+        ),
+        Child(
+            "web",
+            [python, "-m", "gunicorn", "questionbank.wsgi:application",
+             "--bind", f"{host}:{port}", "--workers", "1", "--threads", "4",
+             "--timeout", "120", "--access-logfile", "-", "--no-control-socket"],
+        ),
+    ]  # fmt: skip
+
+
+def _lock_var_dir():
+    """Hold a lock on VAR_DIR: two runs on one data folder would stop each other's servers."""
+    import fcntl
+
+    base = var_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    handle = (base / "run.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        raise SystemExit(
+            f"The app is already running on the data in {base} (pid {holder}). "
+            "Stop it first, or set QUESTIONBANK_VAR_DIR to another folder."
+        ) from None
+    handle.truncate(0)
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame) -> None:
+    raise _Stop
+
+
 def run(port: int, host: str) -> int:
+    lock = _lock_var_dir()
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     print("Starting services ...", flush=True)
     started_at = time.monotonic()
     started = ensure_services()
-    children: list[subprocess.Popen] = []
+    children = _children(port, host)
     try:
         _manage("migrate", "--noinput", "-v", "0")
         _manage("load_demo_bank")
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "-A", "questionbank", "worker",
-                    "--beat", "--schedule", str(var_dir() / "celerybeat-schedule"),
-                    "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
-                ],
-                cwd=BASE_DIR,
-            )
-        )  # fmt: skip
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable, "-m", "gunicorn", "questionbank.wsgi:application",
-                    "--bind", f"{host}:{port}", "--workers", "1", "--threads", "4",
-                    "--timeout", "120", "--access-logfile", "-",
-                ],
-                cwd=BASE_DIR,
-            )
-        )  # fmt: skip
+        for child in children:
+            child.start()
         print(
             f"\nQuestion bank is starting on http://{host}:{port}/ "
             f"(services up in {time.monotonic() - started_at:.1f} s)\n"
@@ -236,22 +316,33 @@ def run(port: int, host: str) -> int:
             "The worker embeds the demo bank in the background; press Ctrl-C to stop.\n",
             flush=True,
         )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        return 1
-    except KeyboardInterrupt:
+        return _supervise(children)
+    except (_Stop, KeyboardInterrupt):
         return 0
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("\nStopping ...", flush=True)
         for child in reversed(children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in reversed(children):
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            child.stop()
         stop_services(started)
+        lock.close()
         print("Stopped.", flush=True)
+
+
+def _supervise(children: list[Child]) -> int:
+    """Restart children that die; give up on one that keeps dying."""
+    while True:
+        time.sleep(0.5)
+        for child in children:
+            if not child.exited():
+                continue
+            code = child.process.returncode
+            if not child.may_restart():
+                print(f"{child.name} keeps exiting (code {code}); stopping everything", flush=True)
+                return 1
+            print(f"{child.name} exited with code {code}; restarting it", flush=True)
+            child.start()
 
 
 def main() -> None:

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from questionbank.models import Question
+from questionbank.selectors import visible_to
 from similarity.models import DuplicateFlag, FlagStatus
 from similarity.services import flag_decide
 
@@ -9,9 +10,13 @@ from similarity.services import flag_decide
 def _render_question(question: Question):
     options = format_html_join(
         "",
-        "<li{}>{}</li>",
+        "{}",
         (
-            (' style="font-weight:bold"' if i == question.answer_index else "", option)
+            (
+                format_html("<li><strong>{}</strong> (correct)</li>", option)
+                if i == question.answer_index
+                else format_html("<li>{}</li>", option),
+            )
             for i, option in enumerate(question.options or [])
         ),
     )
@@ -50,7 +55,8 @@ class DuplicateFlagAdmin(admin.ModelAdmin):
     readonly_fields = [name for name in fields if name not in ("status", "decision_note")]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("question__bank", "original__bank")
+        queryset = super().get_queryset(request).select_related("question__bank", "original__bank")
+        return queryset.filter(visible_to(request.user, bank_field="question__bank__"))
 
     def has_add_permission(self, request):
         return False

@@ -1,12 +1,12 @@
 """Celery tasks: each takes ids, re-reads the rows and calls one service."""
 
 import logging
+import time
 
 from celery import shared_task
 from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError
 from django.db.models import F
-from django.utils import timezone
 
 from questionbank.models import Question
 from similarity.conf import get_setting
@@ -97,16 +97,32 @@ def queue_embedding(question_ids: list[int]) -> int:
     return queued
 
 
+SWEEP_HEARTBEAT_KEY = "questionbank:sweep:last-run"
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_pending() -> int:
     """Re-queue questions whose embedding task was never queued or got lost."""
-    ids = questions_due_for_embedding()
+    _record_sweep()
+    # While tasks wait in the queue (a large import), questions queued a while
+    # ago are not lost, only waiting: re-queue only those never queued.
+    ids = questions_due_for_embedding(include_recently_queued=_queue_length() == 0)
     if not ids:
         return 0
-    Question.objects.filter(pk__in=ids).update(queued_at=timezone.now())
     queued = queue_embedding(ids)
     logger.info("sweep re-queued %d pending questions", queued)
     return queued
+
+
+def _record_sweep() -> None:
+    """Leave a heartbeat in the broker, so /healthz can tell when beat stopped."""
+    with sweep_pending.app.connection_for_write() as conn:
+        conn.default_channel.client.set(SWEEP_HEARTBEAT_KEY, f"{time.time():.0f}")
+
+
+def _queue_length() -> int:
+    with sweep_pending.app.connection_for_write() as conn:
+        return int(conn.default_channel.client.llen(sweep_pending.app.conf.task_default_queue))
 
 
 @worker_init.connect

@@ -17,11 +17,13 @@ def make_user(username: str | None = None, **flags):
 
 
 def make_reviewer(username: str = "reviewer"):
-    """A staff user allowed to decide duplicate flags."""
+    """A staff user with the demo reviewer's permissions (decide flags, view questions)."""
     from django.contrib.auth.models import Permission
 
+    from questionbank.importers import REVIEWER_PERMISSIONS
+
     user = make_user(username, is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_duplicateflag"))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=REVIEWER_PERMISSIONS))
     return user
 
 

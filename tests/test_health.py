@@ -1,5 +1,6 @@
 """GET /healthz against the real database and Redis, and with each of them broken."""
 
+import re
 import socket
 import time
 
@@ -46,7 +47,7 @@ def test_healthz_reports_every_component(client):
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
     data = response.json()
-    assert set(data) == {"status", "database", "broker", "worker", "model"}
+    assert set(data) == {"status", "database", "broker", "worker", "sweep", "model"}
     assert data["database"]["ok"] is True
     assert data["database"]["questions"] == {"pending": 1, "ready": 0, "failed": 1}
     assert data["broker"]["ok"] is True
@@ -59,7 +60,27 @@ def test_healthz_reports_every_component(client):
         "files": True,
         "files_dimension": 384,
     }
-    assert data["status"] == ("ok" if data["worker"]["ok"] else "degraded")
+    assert data["status"] == ("ok" if data["worker"]["ok"] and data["sweep"]["ok"] else "degraded")
+
+
+def test_healthz_reports_when_the_sweep_has_stopped(client, redis_client, empty_queue):
+    from similarity.tasks import SWEEP_HEARTBEAT_KEY, sweep_pending
+
+    silent = client.get("/healthz").json()
+    sweep_pending.apply()
+    fresh = client.get("/healthz").json()
+    redis_client.set(SWEEP_HEARTBEAT_KEY, f"{time.time() - 3600:.0f}")
+    stale = client.get("/healthz").json()
+
+    assert silent["sweep"] == {
+        "ok": False,
+        "error": "the sweep has not run yet: is celery beat running?",
+    }
+    assert silent["status"] == "degraded"
+    assert fresh["sweep"]["ok"] is True
+    assert fresh["sweep"]["last_run_seconds_ago"] <= 5
+    assert stale["sweep"]["ok"] is False
+    assert re.fullmatch(r"no sweep for 360\d s \(every 60 s expected\)", stale["sweep"]["error"])
 
 
 def test_healthz_counts_answering_workers(client, celery_worker_process):

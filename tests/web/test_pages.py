@@ -297,7 +297,20 @@ def test_pending_question_says_it_is_being_checked(teacher_client, teacher, bank
     assert '<li class="correct"><span class="option-text">Mitochondrion</span>' in content
     assert "Biology" in content and "teacher" in content
     assert "No likely duplicates" not in content
+    assert "cannot be reached" not in content
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_pending_question_never_queued_says_the_check_will_follow(teacher_client, teacher, bank):
+    question = make_question(bank=bank, author=teacher, stem="What is osmosis?")
+    # What a save leaves behind while the broker is down.
+    Question.objects.filter(pk=question.pk).update(queued_at=None)
+
+    response = teacher_client.get(reverse("question-detail", args=[question.pk]))
+
+    content = response.content.decode()
+    assert "Checking for duplicates" in content
+    assert "The duplicate checker cannot be reached just now." in content
 
 
 def test_status_endpoint_reports_the_check(teacher_client, teacher, bank):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from questionbank.errors import PermissionDenied
 from questionbank.models import Bank, EmbeddingStatus, Question
-from questionbank.validation import CleanQuestion, question_clean
+from questionbank.validation import CleanQuestion, question_clean, source_clean
 from similarity.normalize import question_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -106,26 +106,29 @@ def question_bulk_create(
 ) -> list[Question]:
     """Store many questions in one transaction: all of them, or none.
 
-    Bulk inserts skip per-row save signals, so the embedding tasks are queued
-    here explicitly, one per batch.
+    An item's own "source" replaces ``source``. Bulk inserts skip per-row save
+    signals, so the embedding tasks are queued here explicitly, one per batch.
     """
     from django.core.exceptions import ValidationError
 
     questions = []
     errors = {}
     for position, item in enumerate(items):
+        item_errors: dict[str, list[str]] = {}
         try:
             clean = question_clean(
                 stem=item.get("stem"), options=item.get("options"), answer=item.get("answer")
             )
         except ValidationError as exc:
-            errors[f"questions[{position}]"] = exc.message_dict
+            item_errors.update(exc.message_dict)
+        try:
+            item_source = source_clean(item.get("source", source))
+        except ValidationError as exc:
+            item_errors.update(exc.message_dict)
+        if item_errors:
+            errors[f"questions[{position}]"] = item_errors
             continue
-        questions.append(
-            _new_question(
-                bank=bank, author=author, clean=clean, source=item.get("source", source) or ""
-            )
-        )
+        questions.append(_new_question(bank=bank, author=author, clean=clean, source=item_source))
     if errors:
         raise ValidationError(
             {

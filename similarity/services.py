@@ -83,21 +83,34 @@ def exact_duplicates_flag(*, questions: list[Question]) -> int:
 
     Needs no model, so it runs at save time. The caller holds the bank lock,
     so of two identical questions saved at once the second always sees the
-    first.
+    first. Copies that mark different correct answers say so: one of the two
+    answer keys is wrong.
     """
+    from similarity.normalize import comparison_key
     from similarity.types import Verdict
 
+    def answer_key(question: Question) -> str | None:
+        # The fingerprint compares options by comparison_key, so "Paris." and
+        # "Paris" are one option there and must be one answer here.
+        answer = question.correct_answer
+        return comparison_key(answer) if answer else None
+
+    identical = "identical after normalisation"
+    conflict = "the marked correct answers differ: check the answer key"
     written = 0
-    exact = Verdict("duplicate", 1.0, 1.0, ("identical after normalisation",))
     for question in questions:
-        others = exact_matches_for(
+        mine = answer_key(question)
+        matches = []
+        for other in exact_matches_for(
             bank_id=question.bank_id,
             fingerprint=question.normalized_hash,
             exclude_ids=[question.pk],
-        )
-        written += flags_write(
-            question=question, matches=[Match(other, exact, exact=True) for other in others]
-        )
+        ):
+            theirs = answer_key(other)
+            differ = mine is not None and theirs is not None and mine != theirs
+            reasons = (identical, conflict) if differ else (identical,)
+            matches.append(Match(other, Verdict("duplicate", 1.0, 1.0, reasons), exact=True))
+        written += flags_write(question=question, matches=matches)
     return written
 
 
@@ -204,21 +217,29 @@ def questions_mark_failed(*, question_ids: list[int], error: str) -> int:
 
 
 def questions_due_for_embedding(*, now=None, include_recently_queued: bool = True) -> list[int]:
-    """Pending or failed questions whose task was never queued or seems lost."""
+    """Pending or failed questions whose task was never queued or seems lost.
+
+    The rows are marked as queued now, skipping rows a worker holds locked: a
+    sweep never waits for (or deadlocks with) an embedding in progress.
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=get_setting("SWEEP_AFTER_SECONDS"))
     due = Q(queued_at__isnull=True)
     if include_recently_queued:
         due |= Q(queued_at__lt=stale)
-    return list(
-        Question.objects.filter(
-            embedding_status__in=[EmbeddingStatus.PENDING, EmbeddingStatus.FAILED],
-            embedding_attempts__lt=get_setting("MAX_EMBEDDING_ATTEMPTS"),
+    with transaction.atomic():
+        ids = list(
+            Question.objects.filter(
+                embedding_status__in=[EmbeddingStatus.PENDING, EmbeddingStatus.FAILED],
+                embedding_attempts__lt=get_setting("MAX_EMBEDDING_ATTEMPTS"),
+            )
+            .filter(due)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[: get_setting("SWEEP_LIMIT")]
         )
-        .filter(due)
-        .order_by("id")
-        .values_list("pk", flat=True)[: get_setting("SWEEP_LIMIT")]
-    )
+        Question.objects.filter(pk__in=ids).update(queued_at=now)
+    return ids
 
 
 def flag_decide(*, flag: DuplicateFlag, user, decision: str, note: str = "") -> DuplicateFlag:

@@ -2,9 +2,9 @@
 
 Every refusal reads ``{"error": {"code": ..., "message": ..., "fields": {...}}}``:
 DRF's own exceptions, Django's ValidationError and Http404, the domain's
-QuestionBankError, an unavailable model, oversize bodies, and (through
-handler404 / handler500 in the root URLconf) URLs that match nothing and
-crashes.
+QuestionBankError, an unavailable model or database, oversize bodies, and
+(through handler404 / handler500 in the root URLconf) URLs that match nothing
+and crashes.
 """
 
 import logging
@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -33,6 +34,10 @@ MESSAGE_FIELD_LIMIT = 3
 MODEL_UNAVAILABLE_MESSAGE = (
     "The similarity model is not available, so duplicates cannot be checked right now. "
     "Saving questions still works; they are checked once the model is back."
+)
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "The database is not available right now, so the request could not be handled. "
+    "Try again in a moment."
 )
 
 
@@ -139,6 +144,18 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ModelUnavailable):
         logger.warning("similarity model unavailable: %s", exc)
         body = error_body(code="model_unavailable", message=MODEL_UNAVAILABLE_MESSAGE)
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    # Django raises these when PostgreSQL cannot be reached or drops the
+    # connection (and for transient failures such as a cancelled query): the
+    # request was not at fault and may be retried.
+    if isinstance(exc, OperationalError | InterfaceError):
+        set_rollback()
+        request = context.get("request")
+        path = request.path if request is not None else "?"
+        # Passed explicitly so the traceback is logged outside an except block too.
+        logger.exception("database unavailable while handling %s", path, exc_info=exc)
+        body = error_body(code="database_unavailable", message=DATABASE_UNAVAILABLE_MESSAGE)
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
     return None

@@ -22,9 +22,14 @@ def bank_list_for_user(*, user) -> QuerySet[Bank]:
     )
 
 
-def bank_get(*, bank_id: int) -> Bank:
-    """The bank a write names; membership is the service's to check."""
-    bank = Bank.objects.filter(pk=bank_id).first()
+def bank_get_for_user(*, user, bank_id: int) -> Bank:
+    """The bank a request names, if the user may see it.
+
+    A bank the user cannot see gets the same answer as one that does not
+    exist; a "not a member" answer would confirm the id and show the name.
+    The services still check membership before they write.
+    """
+    bank = bank_list_visible(user=user).filter(pk=bank_id).first()
     if bank is None:
         raise ValidationError({"bank": f"There is no bank with id {bank_id}."})
     return bank

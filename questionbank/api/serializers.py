@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from questionbank.models import EmbeddingStatus, Question
-from questionbank.validation import CleanQuestion, question_clean
+from questionbank.validation import SOURCE_MAX_CHARS, CleanQuestion, question_clean
 from similarity.models import DuplicateFlag, FlagLabel, FlagStatus
 from similarity.selectors import Match
 from similarity.types import QuestionText
@@ -59,16 +59,33 @@ def question_flags_url(request, question_id: int) -> str:
 # -- input --------------------------------------------------------------------
 
 
+ANSWER_HELP = (
+    "The correct answer. With options: an integer is the option's index (from 0); a text is "
+    "first matched against the options' text (case, spacing and quote style ignored), and only "
+    "when no option matches and it is all digits is it read as an index. So with the options "
+    '["1", "2", "3", "4"], both "2" and 1 mean the option "2". Without options: the expected '
+    "answer's text."
+)
+
+
 class QuestionInputSerializer(serializers.Serializer):
+    """A question: ``stem``, optional ``options``, and ``answer`` (see ANSWER_HELP)."""
+
     bank = serializers.IntegerField(min_value=1)
-    stem = RawField()
-    options = RawField()
-    answer = RawField()
+    stem = RawField(help_text="The question text.")
+    options = RawField(help_text="The options' texts, for a multiple-choice question.")
+    answer = RawField(help_text=ANSWER_HELP)
 
 
 class QuestionBulkInputSerializer(serializers.Serializer):
     bank = serializers.IntegerField(min_value=1)
-    questions = serializers.ListField(child=serializers.DictField(child=RawField()))
+    questions = serializers.ListField(
+        child=serializers.DictField(child=RawField()),
+        help_text=(
+            "Questions as {stem, options, answer, source}, read as in a single create; "
+            f"source is optional text of up to {SOURCE_MAX_CHARS} characters."
+        ),
+    )
 
     def validate_questions(self, value: list[dict]) -> list[dict]:
         limit = settings.QUESTIONBANK["MAX_BULK_QUESTIONS"]
@@ -96,6 +113,7 @@ class FlagFilterSerializer(serializers.Serializer):
 class FlagDecisionInputSerializer(serializers.Serializer):
     # "open" reopens a decided flag; flag_decide accepts it too.
     decision = serializers.ChoiceField(choices=FlagStatus.choices)
+    # DRF's CharField refuses lone surrogates itself.
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 

@@ -5,15 +5,15 @@ shapes the answer; rules about questions and flags live in the services.
 import numpy as np
 from rest_framework import status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from questionbank.api import selectors
+from questionbank.api.parsers import ApiJSONParser
 from questionbank.api.permissions import CanReviewFlags
+from questionbank.api.renderers import ApiJSONRenderer
 from questionbank.api.serializers import (
     SCORE_DIGITS,
     BankOutputSerializer,
@@ -50,8 +50,8 @@ class ApiPagination(LimitOffsetPagination):
 class BaseApi(APIView):
     """JSON in, JSON out, for every endpoint (no browsable HTML pages)."""
 
-    renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    renderer_classes = [ApiJSONRenderer]
+    parser_classes = [ApiJSONParser]
     permission_classes = [IsAuthenticated]
 
     def paginated(self, request: Request, queryset, serializer_class) -> Response:
@@ -99,7 +99,7 @@ class QuestionListCreateApi(BaseApi):
         # the client is retrying a request whose answer it never saw.
         key = _idempotency_key(request)
         data = _valid(QuestionInputSerializer, request.data)
-        bank = selectors.bank_get(bank_id=data["bank"])
+        bank = selectors.bank_get_for_user(user=request.user, bank_id=data["bank"])
         bank_check_member(bank=bank, user=request.user)
 
         result = question_create(
@@ -123,7 +123,7 @@ class QuestionListCreateApi(BaseApi):
 class QuestionBulkCreateApi(BaseApi):
     def post(self, request: Request) -> Response:
         data = _valid(QuestionBulkInputSerializer, request.data)
-        bank = selectors.bank_get(bank_id=data["bank"])
+        bank = selectors.bank_get_for_user(user=request.user, bank_id=data["bank"])
         bank_check_member(bank=bank, user=request.user)
 
         questions = question_bulk_create(bank=bank, author=request.user, items=data["questions"])
@@ -181,7 +181,7 @@ class QuestionCheckApi(BaseApi):
 
     def post(self, request: Request) -> Response:
         data = _valid(QuestionInputSerializer, request.data)
-        bank = selectors.bank_get(bank_id=data["bank"])
+        bank = selectors.bank_get_for_user(user=request.user, bank_id=data["bank"])
         bank_check_member(bank=bank, user=request.user)
         clean = question_clean(stem=data["stem"], options=data["options"], answer=data["answer"])
 

@@ -169,11 +169,16 @@ def test_check_validates_like_create(api_client, bank, stem):
     assert list(response.json()["error"]["fields"]) == ["stem"]
 
 
-def test_check_in_another_bank_is_forbidden(api_client, other_bank):
+def test_check_in_another_bank_answers_as_if_it_did_not_exist(api_client, other_bank):
     response = api_client.post(CHECK, {"bank": other_bank.pk, "stem": CAPITAL}, format="json")
 
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "permission_denied"
+    assert response.status_code == 400
+    message = f"There is no bank with id {other_bank.pk}."
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": f"bank: {message}",
+        "fields": {"bank": [message]},
+    }
 
 
 def test_check_answers_503_while_the_model_cannot_load(api_client, bank, model_down):

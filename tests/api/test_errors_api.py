@@ -5,12 +5,15 @@ import json
 import pytest
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, InterfaceError, OperationalError, connection
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from questionbank.api.errors import exception_handler, not_found, server_error
 from questionbank.errors import QuestionBankError, ServiceUnavailable
 from questionbank.models import Question
+from similarity.models import DuplicateFlag, FlagStatus
+from tests.factories import make_question
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +209,116 @@ def test_handler404_answers_json_under_the_api_only():
     )
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
+
+
+# -- documents nested too deeply ----------------------------------------------
+
+DEEP = 100_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * DEEP + "]" * DEEP,
+        '{"bank": 1, "stem": ' + "[" * DEEP + "]" * DEEP + "}",
+        '{"a": ' + '{"a": ' * DEEP + "1" + "}" * DEEP + "}",
+    ],
+    ids=["list", "inside-a-field", "objects"],
+)
+@pytest.mark.parametrize(
+    "url", ["/api/v1/questions/", "/api/v1/questions/bulk/", "/api/v1/check/", "/api/v1/compare/"]
+)
+def test_deeply_nested_json_is_a_400_parse_error(
+    api_client, bank, url, body, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = api_client.post(url, body, content_type="application/json")
+
+    assert_error_shape(response, 400, "parse_error")
+    assert response.json()["error"] == {
+        "code": "parse_error",
+        "message": "JSON parse error - the document is nested too deeply.",
+        "fields": {},
+    }
+    assert Question.objects.count() == 0
+    assert callbacks == []
+
+
+def test_deeply_nested_decision_is_a_400_parse_error(reviewer_client, bank, teacher):
+    make_question(bank=bank, author=teacher, stem="Which ocean is the largest?")
+    make_question(bank=bank, author=teacher, stem="Which ocean is the largest")
+    flag = DuplicateFlag.objects.get()
+
+    response = reviewer_client.post(
+        f"/api/v1/flags/{flag.pk}/decision/", "[" * DEEP, content_type="application/json"
+    )
+
+    error = assert_error_shape(response, 400, "parse_error")
+    assert error["message"] == "JSON parse error - the document is nested too deeply."
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.OPEN
+
+
+# -- the database is down -----------------------------------------------------
+
+DATABASE_DOWN = {
+    "error": {
+        "code": "database_unavailable",
+        "message": (
+            "The database is not available right now, so the request could not be handled. "
+            "Try again in a moment."
+        ),
+        "fields": {},
+    }
+}
+
+
+def _refuse_every_query(execute, sql, params, many, context):
+    raise OperationalError("connection to server failed: Connection refused")
+
+
+def test_database_down_is_a_json_503(api_client, bank, caplog):
+    with connection.execute_wrapper(_refuse_every_query):
+        response = api_client.get("/api/v1/banks/")
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == DATABASE_DOWN
+    [record] = [r for r in caplog.records if r.name == "questionbank.api.errors"]
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == "database unavailable while handling /api/v1/banks/"
+    assert isinstance(record.exc_info[1], OperationalError)
+
+
+def test_connection_lost_while_saving_is_a_json_503_and_nothing_is_stored(
+    api_client, bank, django_capture_on_commit_callbacks
+):
+    def lose_inserts(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "questionbank_question"'):
+            raise InterfaceError("connection already closed")
+        return execute(sql, params, many, context)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        with connection.execute_wrapper(lose_inserts):
+            response = api_client.post(
+                "/api/v1/questions/",
+                {"bank": bank.pk, "stem": "Which ocean is the largest?"},
+                format="json",
+            )
+
+    assert response.status_code == 503
+    assert response.json() == DATABASE_DOWN
+    assert Question.objects.count() == 0
+    assert callbacks == []
+
+
+@pytest.mark.parametrize("error", [OperationalError("gone"), InterfaceError("closed")])
+def test_handler_maps_database_errors_to_503(error):
+    response = exception_handler(error, {})
+
+    assert response.status_code == 503
+    assert response.data == DATABASE_DOWN
+
+
+def test_handler_leaves_other_database_errors_to_django():
+    assert exception_handler(DataError("value too long"), {}) is None

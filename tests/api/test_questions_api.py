@@ -5,9 +5,10 @@ import threading
 
 import pytest
 from django.db import connection
+from django.db.models import Max
 from rest_framework.test import APIClient
 
-from questionbank.models import EmbeddingStatus, Question
+from questionbank.models import Bank, EmbeddingStatus, Question
 from similarity.embedding import ModelUnavailable
 from similarity.models import DuplicateFlag
 from tests.api.conftest import token_client
@@ -231,13 +232,15 @@ def test_missing_bank_is_refused(api_client, bank):
     assert not Question.objects.exists()
 
 
-def test_unknown_bank_is_refused(api_client, bank):
+@pytest.mark.parametrize("bank_id", [999_999, 10**20])
+def test_unknown_bank_is_refused(api_client, bank, bank_id):
     response = api_client.post(
-        QUESTIONS, {"bank": 999_999, "stem": "Which ocean is the largest?"}, format="json"
+        QUESTIONS, {"bank": bank_id, "stem": "Which ocean is the largest?"}, format="json"
     )
 
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"bank": ["There is no bank with id 999999."]}
+    assert response.json()["error"]["fields"] == {"bank": [f"There is no bank with id {bank_id}."]}
+    assert not Question.objects.exists()
 
 
 def test_one_megabyte_question_is_refused_naming_the_limit(api_client, bank):
@@ -248,6 +251,31 @@ def test_one_megabyte_question_is_refused_naming_the_limit(api_client, bank):
         "The question text is 1,048,576 characters long; the limit is 10,000."
     ]
     assert not Question.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("answer", "index"),
+    [("2", 1), (2, 2), ("4", 3)],
+    ids=["text-of-an-option", "integer-index", "last-option"],
+)
+def test_digit_answer_is_the_option_with_that_text(api_client, bank, answer, index):
+    response = post_question(
+        api_client, bank, "What is 6 / 3?", options=["1", "2", "3", "4"], answer=answer
+    )
+
+    assert response.status_code == 201
+    assert response.json()["answer"] == index
+    question = Question.objects.get()
+    assert (question.answer_index, question.correct_answer) == (index, ["1", "2", "3", "4"][index])
+
+
+def test_digit_answer_is_an_index_when_no_option_has_that_text(api_client, bank):
+    response = post_question(
+        api_client, bank, "Capital of Peru?", options=["Quito", "Lima"], answer="1"
+    )
+
+    assert response.status_code == 201
+    assert Question.objects.get().correct_answer == "Lima"
 
 
 def test_create_works_while_the_model_cannot_load(api_client, bank, monkeypatch):
@@ -308,6 +336,50 @@ def test_bulk_with_one_bad_question_stores_none(
     assert callbacks == []
 
 
+def test_bulk_item_source_is_stored_stripped(api_client, bank):
+    body = {
+        "bank": bank.pk,
+        "questions": [{"stem": "Which ocean is the largest?", "source": "  Atlas, p. 4 "}],
+    }
+
+    response = api_client.post(BULK, body, format="json")
+
+    assert response.status_code == 201
+    assert Question.objects.get().source == "Atlas, p. 4"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("s" * 301, "source: The source is 301 characters long; the limit is 300."),
+        (["Atlas", "p. 4"], "source: The source must be text."),
+        (7, "source: The source must be text."),
+    ],
+)
+def test_bulk_item_with_an_unusable_source_stores_none(
+    api_client, bank, source, message, django_capture_on_commit_callbacks
+):
+    body = {
+        "bank": bank.pk,
+        "questions": [
+            {"stem": "Which ocean is the largest?"},
+            {"stem": "Which is the longest river?", "source": source},
+        ],
+    }
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = api_client.post(BULK, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": f"questions[1]: {message}",
+        "fields": {"questions[1]": [message]},
+    }
+    assert Question.objects.count() == 0
+    assert callbacks == []
+
+
 def test_bulk_item_that_is_not_an_object_is_refused(api_client, bank):
     body = {"bank": bank.pk, "questions": [{"stem": "Which ocean is the largest?"}, "oops"]}
 
@@ -358,8 +430,62 @@ def test_three_megabyte_bulk_body_is_refused_with_a_json_413(api_client, bank):
 # -- permissions --------------------------------------------------------------
 
 
-def test_create_in_a_bank_the_user_does_not_belong_to_is_forbidden(api_client, other_bank):
-    response = post_question(api_client, other_bank, "Which ocean is the largest?")
+def no_such_bank(bank_id: int) -> dict:
+    message = f"There is no bank with id {bank_id}."
+    return {
+        "error": {"code": "invalid", "message": f"bank: {message}", "fields": {"bank": [message]}}
+    }
+
+
+def unused_bank_id() -> int:
+    return (Bank.objects.aggregate(Max("pk"))["pk__max"] or 0) + 1
+
+
+BANK_WRITES = [
+    (QUESTIONS, {"stem": "Which ocean is the largest?"}),
+    (BULK, {"questions": [{"stem": "Which ocean is the largest?"}]}),
+    ("/api/v1/check/", {"stem": "Which ocean is the largest?"}),
+]
+
+
+@pytest.mark.parametrize(("url", "fields"), BANK_WRITES)
+def test_a_bank_the_user_cannot_see_answers_like_one_that_does_not_exist(
+    api_client, other_bank, url, fields, django_capture_on_commit_callbacks
+):
+    missing = unused_bank_id()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        hidden = api_client.post(url, {"bank": other_bank.pk, **fields}, format="json")
+        unknown = api_client.post(url, {"bank": missing, **fields}, format="json")
+
+    assert (hidden.status_code, unknown.status_code) == (400, 400)
+    assert hidden.json() == no_such_bank(other_bank.pk)
+    assert unknown.json() == no_such_bank(missing)
+    assert "Chemistry" not in hidden.content.decode()
+    assert Question.objects.count() == 0
+    assert callbacks == []
+
+
+@pytest.mark.parametrize(("url", "fields"), BANK_WRITES[:2])
+def test_superuser_writes_to_any_bank(other_bank, url, fields):
+    admin = make_user("admin", is_superuser=True, is_staff=True)
+
+    response = token_client(admin).post(url, {"bank": other_bank.pk, **fields}, format="json")
+
+    assert response.status_code == 201
+    assert Question.objects.get().bank == other_bank
+
+
+@pytest.mark.parametrize(("url", "fields"), BANK_WRITES)
+def test_membership_is_checked_again_by_the_services(
+    api_client, other_bank, url, fields, monkeypatch
+):
+    # Were the visibility rule ever to let a bank through, the write is still refused.
+    monkeypatch.setattr(
+        "questionbank.api.selectors.bank_list_visible", lambda *, user: Bank.objects.all()
+    )
+
+    response = api_client.post(url, {"bank": other_bank.pk, **fields}, format="json")
 
     assert response.status_code == 403
     assert response.json()["error"] == {
@@ -367,16 +493,7 @@ def test_create_in_a_bank_the_user_does_not_belong_to_is_forbidden(api_client, o
         "message": "You are not a member of the bank 'Chemistry'.",
         "fields": {},
     }
-    assert not Question.objects.exists()
-
-
-def test_bulk_in_a_bank_the_user_does_not_belong_to_is_forbidden(api_client, other_bank):
-    body = {"bank": other_bank.pk, "questions": [{"stem": "Which ocean is the largest?"}]}
-
-    response = api_client.post(BULK, body, format="json")
-
-    assert response.status_code == 403
-    assert not Question.objects.exists()
+    assert Question.objects.count() == 0
 
 
 def test_create_without_a_token_is_401_with_a_challenge(bank):

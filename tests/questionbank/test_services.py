@@ -161,3 +161,143 @@ def test_non_member_is_refused(bank):
         bank_check_member(bank=bank, user=outsider)
 
     assert caught.value.message == "You are not a member of the bank 'Chemistry'."
+
+
+def test_text_that_is_not_valid_unicode_saves_nothing(
+    bank, teacher, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError) as err:
+        question_create(bank=bank, author=teacher, stem="x\ud800y?")
+
+    assert err.value.message_dict == {
+        "stem": ["The question text contains characters that are not valid Unicode."]
+    }
+    assert Question.objects.count() == 0
+    assert callbacks == []
+
+
+# -- sources of bulk items ----------------------------------------------------
+
+
+def test_bulk_item_source_is_stripped_and_replaces_the_default(bank, teacher):
+    items = [
+        {"stem": "What is a mole?", "source": "  Workbook, p. 12 "},
+        {"stem": "What is an ion?"},
+        {"stem": "What is an atom?", "source": None},
+    ]
+
+    questions = question_bulk_create(bank=bank, author=teacher, items=items, source="import.jsonl")
+
+    assert [q.source for q in questions] == ["Workbook, p. 12", "import.jsonl", ""]
+    assert [q.source for q in Question.objects.order_by("id")] == [
+        "Workbook, p. 12",
+        "import.jsonl",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("s" * 301, "source: The source is 301 characters long; the limit is 300."),
+        (["a", "list"], "source: The source must be text."),
+        ({"file": "x"}, "source: The source must be text."),
+        ("x\ud800", "source: The source contains characters that are not valid Unicode."),
+    ],
+)
+def test_bulk_with_an_unusable_source_stores_nothing(
+    bank, teacher, source, message, django_capture_on_commit_callbacks
+):
+    items = [{"stem": "What is a mole?"}, {"stem": "What is an ion?", "source": source}]
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError) as err:
+        question_bulk_create(bank=bank, author=teacher, items=items)
+
+    assert err.value.message_dict == {"questions[1]": [message]}
+    assert Question.objects.count() == 0
+    assert callbacks == []
+
+
+def test_bulk_reports_source_and_text_errors_of_one_item_together(bank, teacher):
+    items = [{"stem": "  ", "source": "s" * 301}]
+
+    with pytest.raises(ValidationError) as err:
+        question_bulk_create(bank=bank, author=teacher, items=items)
+
+    assert err.value.message_dict == {
+        "questions[0]": [
+            "stem: Enter the question text.",
+            "source: The source is 301 characters long; the limit is 300.",
+        ]
+    }
+    assert Question.objects.count() == 0
+
+
+# -- exact duplicates whose answer keys disagree ------------------------------
+
+IDENTICAL = "identical after normalisation"
+CONFLICT = "the marked correct answers differ: check the answer key"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "reasons"),
+    [
+        # Same options, another one marked correct.
+        (
+            {"options": ["Na", "S", "N"], "answer": 0},
+            {"options": ["Na", "S", "N"], "answer": 1},
+            [IDENTICAL, CONFLICT],
+        ),
+        # Reordered options, the same option marked correct.
+        (
+            {"options": ["Na", "S", "N"], "answer": 0},
+            {"options": ["N", "Na", "S"], "answer": "Na"},
+            [IDENTICAL],
+        ),
+        # Reordered options, the same index but another option.
+        (
+            {"options": ["Na", "S", "N"], "answer": 0},
+            {"options": ["N", "Na", "S"], "answer": 0},
+            [IDENTICAL, CONFLICT],
+        ),
+        # Options that differ only by a final full stop are the same option.
+        (
+            {"options": ["Na.", "S"], "answer": 0},
+            {"options": ["Na", "S"], "answer": 0},
+            [IDENTICAL],
+        ),
+        # Open questions: written answers, compared after normalisation.
+        ({"answer": "Sodium"}, {"answer": "  SODIUM "}, [IDENTICAL]),
+        ({"answer": "Sodium"}, {"answer": "Potassium"}, [IDENTICAL, CONFLICT]),
+        # An answer that is not known cannot disagree.
+        ({"answer": "Sodium"}, {}, [IDENTICAL]),
+        ({}, {}, [IDENTICAL]),
+    ],
+)
+def test_exact_duplicate_says_when_the_correct_answers_differ(
+    bank, teacher, first, second, reasons
+):
+    original = question_create(
+        bank=bank, author=teacher, stem="Which element has the symbol Na?", **first
+    ).question
+    duplicate = question_create(
+        bank=bank, author=teacher, stem="which element has the symbol Na", **second
+    ).question
+
+    flag = DuplicateFlag.objects.get()
+    assert (flag.question, flag.original) == (duplicate, original)
+    assert (flag.kind, flag.label, flag.score) == (FlagKind.EXACT, "duplicate", 1.0)
+    assert flag.reasons == reasons
+
+
+def test_bulk_copies_with_different_answers_are_flagged_once_with_the_conflict(bank, teacher):
+    items = [
+        {"stem": "What is 6 / 3?", "options": ["1", "2", "3"], "answer": "2"},
+        {"stem": "What is 6 / 3?", "options": ["3", "2", "1"], "answer": "3"},
+    ]
+
+    first, second = question_bulk_create(bank=bank, author=teacher, items=items)
+
+    flag = DuplicateFlag.objects.get()
+    assert (flag.question, flag.original) == (second, first)
+    assert flag.reasons == [IDENTICAL, CONFLICT]

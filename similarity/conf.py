@@ -45,8 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "JUDGE_TEMPLATE_MIN_RATIO": 0.6,  # word-sequence ratio at which two stems share a template
     "JUDGE_TEMPLATE_MAX_SLOT_WORDS": 3,  # longest replaced run still read as one swapped slot
     "JUDGE_TEMPLATE_MAX_SLOTS": 2,  # more swapped slots than this read as a paraphrase
+    "JUDGE_VARIANT_MIN_RATIO": 0.6,  # word-sequence ratio, numbers alike, a variant needs
     "JUDGE_CACHE_SIZE": 20_000,  # option and answer vectors kept per process for reuse
     "JUDGE_LATIN_MIN_SHARE": 0.6,  # share of Latin letters below which text is out of the model
+    "JUDGE_SCRIPT_MIN_OPTIONS": 3,  # options needed to call such text a duplicate by its options
     # Model for text in scripts the main model does not cover (a folder or an
     # installed model package, as MODEL). Empty: such pairs are judged with
     # low confidence and never labelled duplicate on wording alone.

@@ -7,7 +7,9 @@ judge therefore reads the whole question. Rules that prove two questions
 differ (numbers, ordinals, negation, opposite terms, a swapped slot, unrelated
 options, a different final question, a different correct answer) are checked
 first; what survives is scored from the stem, option-set and answer
-similarities and compared against one threshold.
+similarities and compared against one threshold. A pair the rules set apart
+is a variant only when it is one template with a slot filled differently;
+otherwise it is different.
 
 Pure functions over text and vectors: no database, so the worker, the live
 check, bulk loading and evaluate_pairs all share it. In every pair the first
@@ -29,7 +31,12 @@ import numpy as np
 
 from similarity.conf import get_setting
 from similarity.embedding import embed_texts, resolve_model_path
-from similarity.normalize import comparison_key, normalize_text, strip_markup
+from similarity.normalize import (
+    comparison_key,
+    fold_decimal_commas,
+    normalize_text,
+    strip_markup,
+)
 from similarity.types import QuestionText, Verdict
 
 logger = logging.getLogger(__name__)
@@ -38,6 +45,10 @@ Lookup = Callable[[str], np.ndarray]
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _NUMBER = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# A word mixing letters and digits: a formula or a code (H2O, C6H5OH, 52Cr, x2, 5kg), or
+# the count after a group in a formula (the ")2" of Mg(OH)2).
+_CODED_WORD = re.compile(r"[^\W_]*(?:\d[^\W\d_]|[^\W\d_]\d)[^\W_]*|\)\d+")
+_ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMERIC_ANSWER = re.compile(r"[$€£]?-?[\d,]*\.?\d+ ?%?")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
 _SPACE = re.compile(r"\s+")
@@ -309,7 +320,11 @@ def _decide(a: _Profile, b: _Profile, *, cosine: float, lookup: Lookup) -> Verdi
 
     options = _option_match(a, b, lookup)
     answer, answer_reason = _answer_relation(a, b, options, lookup)
-    blocks = _blocking_reasons(a, b, cosine=cosine, options=options, answer=answer, lookup=lookup)
+    option_block = _options_block(a, b, cosine=cosine, options=options)
+    blocks = _blocking_reasons(
+        a, b, cosine=cosine, answer=answer, option_block=option_block, lookup=lookup
+    )
+    blocks = _settled(a, b, blocks, option_block=option_block)
     score = _score(cosine=cosine, options=options, answer=answer)
     reasons = [reason for _, reason in blocks]
     if answer_reason:
@@ -320,6 +335,12 @@ def _decide(a: _Profile, b: _Profile, *, cosine: float, lookup: Lookup) -> Verdi
     if blocks:
         label = blocks[0][0]
         score = min(score * get_setting("JUDGE_BLOCKED_SCORE_FACTOR"), score)
+    elif low_confidence and _same_choice(a, b):
+        # The options and the marked answer are compared as text, which needs no model.
+        label = "duplicate"
+        reasons.insert(
+            0, "same options and correct answer: the match rests on them, not on wording"
+        )
     elif _confirmed(score=score, cosine=cosine, answer=answer) and not low_confidence:
         label = "duplicate"
     else:
@@ -328,6 +349,15 @@ def _decide(a: _Profile, b: _Profile, *, cosine: float, lookup: Lookup) -> Verdi
             reasons.insert(0, "possible duplicate by wording alone, not confirmed")
 
     return Verdict(label, round(score, 4), raw_cosine, tuple(reasons), low_confidence)
+
+
+def _same_choice(a: _Profile, b: _Profile) -> bool:
+    """The same option set, as normalised text, with the same option marked correct."""
+    if len(a.option_keys) < get_setting("JUDGE_SCRIPT_MIN_OPTIONS"):
+        # Two options (true/false, yes/no) are shared by unrelated questions.
+        return False
+    same_set = sorted(a.option_keys) == sorted(b.option_keys)
+    return same_set and a.answer_key is not None and a.answer_key == b.answer_key
 
 
 def _confirmed(*, score: float, cosine: float, answer: str) -> bool:
@@ -362,12 +392,15 @@ def _option_match(a: _Profile, b: _Profile, lookup: Lookup) -> _OptionMatch | No
     scored = []
     for i, (text_a, key_a) in enumerate(zip(a.options, a.option_keys, strict=True)):
         for j, (text_b, key_b) in enumerate(zip(b.options, b.option_keys, strict=True)):
-            scored.append((_option_similarity(text_a, key_a, text_b, key_b, lookup), i, j))
+            similarity = _option_similarity(text_a, key_a, text_b, key_b, lookup)
+            scored.append((similarity, key_a == key_b, i, j))
+    # The same text goes first among equals: short options in a script the model reads
+    # poorly all embed alike, and 巴黎 must pair with 巴黎, not with 罗马.
     scored.sort(reverse=True)
 
     pairs: dict[int, tuple[int, float]] = {}
     used: set[int] = set()
-    for similarity, i, j in scored:
+    for similarity, _, i, j in scored:
         if i not in pairs and j not in used:
             pairs[i] = (j, similarity)
             used.add(j)
@@ -379,9 +412,9 @@ def _option_match(a: _Profile, b: _Profile, lookup: Lookup) -> _OptionMatch | No
 def _option_similarity(text_a: str, key_a: str, text_b: str, key_b: str, lookup: Lookup) -> float:
     if key_a == key_b:
         return 1.0
-    numbers_a, numbers_b = _numbers_in(key_a), _numbers_in(key_b)
-    # "2,675" and "2,800" embed close together but are different answers.
-    if (numbers_a or numbers_b) and numbers_a != numbers_b:
+    figures_a, figures_b = _figures_in(key_a), _figures_in(key_b)
+    # "2,675" and "2,800", or "CH4" and "CH3", embed close together but are different answers.
+    if (figures_a or figures_b) and figures_a != figures_b:
         return 0.0
     return max(0.0, _cosine(lookup(text_a), lookup(text_b)))
 
@@ -401,11 +434,11 @@ def _answer_relation(
     if a.answer_key == b.answer_key:
         return same
 
-    numbers_a, numbers_b = _numbers_in(a.answer_key), _numbers_in(b.answer_key)
-    if numbers_a != numbers_b and (numbers_a or numbers_b):
+    figures_a, figures_b = _figures_in(a.answer_key), _figures_in(b.answer_key)
+    if figures_a != figures_b and (figures_a or figures_b):
         return differs
     if _NUMERIC_ANSWER.fullmatch(a.answer_key) or _NUMERIC_ANSWER.fullmatch(b.answer_key):
-        return same if numbers_a == numbers_b else differs
+        return same if figures_a == figures_b else differs
     if options is not None:
         index_a, index_b = a.question.answer, b.question.answer
         match = options.pairs.get(index_a) if isinstance(index_a, int) else None
@@ -432,8 +465,8 @@ def _blocking_reasons(
     b: _Profile,
     *,
     cosine: float,
-    options: _OptionMatch | None,
     answer: str,
+    option_block: tuple[str, str] | None,
     lookup: Lookup,
 ) -> list[tuple[str, str]]:
     """(label, reason) for every rule that shows the two questions differ."""
@@ -445,26 +478,29 @@ def _blocking_reasons(
     if ordinals:
         blocks.append(("variant", f"ordinals differ: {ordinals}"))
     if answer == "differs":
-        blocks.extend(_answer_blocks(a, b, cosine=cosine, options=options))
+        blocks.extend(_answer_blocks(a, b, cosine=cosine, option_block=option_block))
         return blocks or [("different", "the correct answers differ")]
 
     # A same correct answer among the same options outweighs a change of wording:
     # "metals except" and "which one is a nonmetal" ask the same thing.
     if answer == "same":
         return blocks
-    blocks.extend(_structure_blocks(a, b, cosine=cosine, options=options, lookup=lookup))
+    if option_block:
+        blocks.append(option_block)
+    blocks.extend(_structure_blocks(a, b, lookup=lookup))
     blocks.extend(_wording_blocks(a, b))
     return blocks
 
 
 def _answer_blocks(
-    a: _Profile, b: _Profile, *, cosine: float, options: _OptionMatch | None
+    a: _Profile, b: _Profile, *, cosine: float, option_block: tuple[str, str] | None
 ) -> list[tuple[str, str]]:
     """Name the likely cause when the correct answers differ."""
     blocks = _wording_blocks(a, b)
-    if options is not None and options.overlap < _options_needed(a, b, cosine):
-        blocks.append(("different", _unrelated_options_reason(a, b, cosine, options.overlap)))
-    if not blocks and cosine >= get_setting("JUDGE_VARIANT_MIN_COSINE"):
+    if option_block:
+        blocks.append(option_block)
+    one_template = _template_ratio(a.words, b.words) >= get_setting("JUDGE_VARIANT_MIN_RATIO")
+    if not blocks and one_template and cosine >= get_setting("JUDGE_VARIANT_MIN_COSINE"):
         blocks.append(("variant", "same template, the correct answers differ"))
     return blocks
 
@@ -489,17 +525,66 @@ def _wording_blocks(a: _Profile, b: _Profile) -> list[tuple[str, str]]:
     return blocks
 
 
-def _structure_blocks(
-    a: _Profile, b: _Profile, *, cosine: float, options: _OptionMatch | None, lookup: Lookup
-) -> list[tuple[str, str]]:
+def _structure_blocks(a: _Profile, b: _Profile, *, lookup: Lookup) -> list[tuple[str, str]]:
     blocks: list[tuple[str, str]] = []
-    if options is not None and options.overlap < _options_needed(a, b, cosine):
-        blocks.append(("different", _unrelated_options_reason(a, b, cosine, options.overlap)))
     if _shared_passage(a, b) and a.tail_key != b.tail_key:
         tail_cosine = _cosine(lookup(a.tail), lookup(b.tail))
         if tail_cosine < get_setting("JUDGE_TAIL_MIN_COSINE"):
             blocks.append(("different", "shared passage, final question differs"))
     return blocks
+
+
+def _options_block(
+    a: _Profile, b: _Profile, *, cosine: float, options: _OptionMatch | None
+) -> tuple[str, str] | None:
+    if options is None or options.overlap >= _options_needed(a, b, cosine):
+        return None
+    return ("different", _unrelated_options_reason(a, b, cosine, options.overlap))
+
+
+def _settled(
+    a: _Profile,
+    b: _Profile,
+    blocks: list[tuple[str, str]],
+    *,
+    option_block: tuple[str, str] | None,
+) -> list[tuple[str, str]]:
+    """The blocks in the order that decides the label: the first one names it.
+
+    A variant is one template with a slot filled differently. Any rule showing that
+    the questions differ in another way, unrelated option sets, or stems that share
+    no template make the pair different, whatever numbers or terms it also changes.
+    """
+    if not any(label == "variant" for label, _ in blocks):
+        return blocks
+    if option_block and _options_differ_by_numbers(a, b):
+        # Options rebuilt for the new numbers ("36" for "30", "12 m/s" for "15 m/s")
+        # follow the slot that changed; they are not another option set.
+        blocks = [block for block in blocks if block != option_block]
+
+    deciding = [block for block in blocks if block[0] == "different"]
+    if not deciding:
+        ratio = _template_ratio(a.words, b.words)
+        if ratio < get_setting("JUDGE_VARIANT_MIN_RATIO"):
+            deciding = [("different", f"no shared template: word order agrees {ratio:.2f}")]
+    return deciding + [block for block in blocks if block not in deciding]
+
+
+def _options_differ_by_numbers(a: _Profile, b: _Profile) -> bool:
+    """Whether the option sets would be related but for the numbers in them."""
+    shapes_a = Counter(_ANY_NUMBER.sub("#", key) for key in a.option_keys)
+    shapes_b = Counter(_ANY_NUMBER.sub("#", key) for key in b.option_keys)
+    shared = sum((shapes_a & shapes_b).values())
+    return shared / max(len(a.option_keys), len(b.option_keys)) >= get_setting(
+        "JUDGE_OPTIONS_UNRELATED"
+    )
+
+
+def _template_ratio(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """How much of the word order two stems share, a number counting as any number."""
+    masked_a = tuple("#" if word.isdigit() else word for word in a)
+    masked_b = tuple("#" if word.isdigit() else word for word in b)
+    return difflib.SequenceMatcher(a=masked_a, b=masked_b, autojunk=False).ratio()
 
 
 def _options_needed(a: _Profile, b: _Profile, cosine: float) -> float:
@@ -549,8 +634,10 @@ def _score(*, cosine: float, options: _OptionMatch | None, answer: str) -> float
 
 def _profile(question: QuestionText) -> _Profile:
     question = _with_inline_options(question)
-    plain = _plain(question.stem)
-    normal = normalize_text(question.stem)
+    # The rules read "2,5" as 2.5; options and answer keep their text for embedding.
+    stem = fold_decimal_commas(question.stem)
+    plain = _plain(stem)
+    normal = normalize_text(stem)
     words = tuple(_WORD.findall(normal))
     sentences = _SENTENCE_END.split(plain)
     options = tuple(_plain(option) for option in question.options)
@@ -559,7 +646,7 @@ def _profile(question: QuestionText) -> _Profile:
 
     return _Profile(
         question=question,
-        key=comparison_key(question.stem),
+        key=comparison_key(stem),
         words=words,
         roots=_content_roots(words),
         numbers=_numbers_in(normal),
@@ -569,9 +656,11 @@ def _profile(question: QuestionText) -> _Profile:
         tail_key=comparison_key(sentences[-1]),
         passage=tuple(_WORD.findall(normalize_text(" ".join(sentences[:-1])))),
         options=options,
-        option_keys=tuple(comparison_key(option) for option in options),
+        option_keys=tuple(comparison_key(fold_decimal_commas(option)) for option in options),
         answer=answer_plain,
-        answer_key=comparison_key(answer_plain) if answer_plain is not None else None,
+        answer_key=(
+            comparison_key(fold_decimal_commas(answer_plain)) if answer_plain is not None else None
+        ),
         script=_foreign_script(" ".join([question.stem, *question.options])),
     )
 
@@ -620,11 +709,17 @@ def _roots(text: str) -> Counter:
 
 
 def _numbers_in(text: str) -> Counter:
-    """Quantities in a normalised text, as canonical strings ("1,000" and "1000.0" agree)."""
+    """Quantities in a normalised text, as canonical strings ("1,000" and "1000.0" agree).
+
+    Digits glued to letters belong to a word (the 6 and 5 of C6H5OH, the 2 of Mg(OH)2), and
+    two formulas differ as words, through _figures_in and the template, not by their digits.
+    """
     found = Counter()
-    for raw in _NUMBER.findall(text):
+    for match in _NUMBER.finditer(text):
+        if _glued(text, match.start(), match.end()):
+            continue
         try:
-            value = Decimal(raw.replace(",", ""))
+            value = Decimal(match.group().replace(",", ""))
         except InvalidOperation:
             continue
         found[format(value.normalize(), "f")] += 1
@@ -632,6 +727,17 @@ def _numbers_in(text: str) -> Counter:
         if word in _NUMBER_WORDS:
             found[_NUMBER_WORDS[word]] += 1
     return found
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    before, after = text[start - 1 : start] if start else "", text[end : end + 1]
+    # ")2" closes a group in a formula: Mg(OH)2, (NH4)2SO4.
+    return before.isalpha() or after.isalpha() or before == ")"
+
+
+def _figures_in(text: str) -> Counter:
+    """Quantities and coded words: what must agree exactly in two options or answers."""
+    return _numbers_in(text) + Counter(_CODED_WORD.findall(text))
 
 
 def _ordinal(word: str) -> str | None:

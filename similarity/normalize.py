@@ -18,6 +18,9 @@ _SPACE = re.compile(r"\s+")
 # "25 °C" and "25°C", "Px ∨ ~Dx" and "Px∨~Dx" read the same.
 _SPACE_BY_SYMBOL = re.compile(r"\s+(?=[^\w\s])|(?<=[^\w\s])\s+")
 _TRAILING_PUNCTUATION = re.compile(r"[\s.,;:!?\-]+$")
+# "2,5" but not "1,000" (thousands), "1,2,3" (a list), "3, 4" (two numbers) or "(1,2)"
+# (a point or an interval).
+_DECIMAL_COMMA = re.compile(r"(?<![\d.,(\[{])(\d+),(\d+)(?!\d|[.,]\d)")
 # Instructions some banks append to every stem; they never change the question.
 _TRAILING_INSTRUCTION = re.compile(
     r"[\s(\[]*(?:please\s+)?(?:choose|select|pick|circle|mark)\s+"
@@ -71,6 +74,20 @@ def comparison_key(text: str) -> str:
     return _TRAILING_PUNCTUATION.sub("", text)
 
 
+def fold_decimal_commas(text: str) -> str:
+    """ "2,5" becomes "2.5"; a comma before exactly three digits stays a thousands separator.
+
+    Reads plain text: normalize_text drops the space in "3, 4", which would turn a list
+    into a decimal.
+    """
+    return _DECIMAL_COMMA.sub(_decimal_point, text)
+
+
+def _decimal_point(match: re.Match) -> str:
+    whole, fraction = match.groups()
+    return match.group(0) if len(fraction) == 3 else f"{whole}.{fraction}"
+
+
 def has_content(text: str) -> bool:
     """Whether a text holds at least one letter or digit once markup is gone."""
     return any(ch.isalnum() for ch in normalize_text(text))
@@ -78,6 +95,9 @@ def has_content(text: str) -> bool:
 
 def question_fingerprint(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
     """Hash of the normalised stem and the normalised option set (order-free)."""
+    # TODO: Fold decimal commas here too, together with a data migration that recomputes
+    # every stored normalized_hash; until then "2,5" and "2.5" miss the exact lookup and
+    # are caught by the judge after the vector search instead.
     parts = [comparison_key(stem)]
     parts.extend(sorted(comparison_key(option) for option in options))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

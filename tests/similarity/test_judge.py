@@ -283,6 +283,167 @@ def test_empty_stem_is_never_a_duplicate(judge):
     assert verdict == Verdict("different", 0.0, verdict.cosine, ("no text to compare",))
 
 
+def test_same_generic_stem_with_unrelated_options_is_different_not_a_variant(judge):
+    verdict = judge(
+        QuestionText(
+            "Which of the following statements about lipids is correct?",
+            (
+                "Lipids are soluble in water.",
+                "Triglycerides store energy in adipose tissue.",
+                "Cholesterol is a protein.",
+                "Phospholipids contain no phosphate.",
+            ),
+            1,
+        ),
+        QuestionText(
+            "Which of the following statements about meiosis is correct?",
+            (
+                "It produces four haploid cells.",
+                "It occurs only in bacteria.",
+                "It makes identical diploid cells.",
+                "It has a single division.",
+            ),
+            0,
+        ),
+    )
+
+    assert verdict.label == "different"
+    assert verdict.reasons[0] == "options are unrelated"
+
+
+def test_other_questions_that_both_hold_numbers_are_different_not_a_variant(judge):
+    verdict = judge(
+        "What is the empirical formula of a compound that is 51.9% carbon, 4.86% hydrogen and "
+        "43.2% bromine?",
+        "A sample of a compound of carbon, hydrogen and oxygen has a mass of 29.05 g, of which "
+        "18.02 g is carbon and 3.03 g hydrogen. What is its empirical formula?",
+    )
+
+    assert verdict.label == "different"
+    assert verdict.reasons[0].startswith("no shared template: word order agrees 0.")
+    assert verdict.reasons[1] == "numbers differ: 51.9, 4.86, 43.2 vs 29.05, 18.02, 3.03"
+
+
+def test_other_numbers_with_options_rebuilt_for_them_stay_a_variant(judge):
+    verdict = judge(
+        QuestionText(
+            "A car travels 120 km in 2 hours. What is its average speed?",
+            ("40 km/h", "60 km/h", "80 km/h", "240 km/h"),
+            1,
+        ),
+        QuestionText(
+            "A car travels 150 km in 3 hours. What is its average speed?",
+            ("30 km/h", "50 km/h", "75 km/h", "450 km/h"),
+            1,
+        ),
+    )
+
+    assert verdict.label == "variant"
+    assert verdict.reasons[:2] == (
+        "numbers differ: 120, 2 vs 150, 3",
+        'correct answers differ: "60 km/h" vs "50 km/h"',
+    )
+
+
+def test_formulas_are_compared_as_words_not_by_their_digits(judge):
+    verdict = judge("What is the molar mass of CH4?", "What is the molar mass of C2H6?")
+
+    assert verdict.label == "variant"
+    assert verdict.reasons[0] == "same template, different terms: ch4 vs c2h6"
+
+
+def test_a_concentration_beside_a_formula_is_still_a_number(judge):
+    verdict = judge(
+        "What is the pH of a 0.10 M solution of H2SO4?",
+        "What is the pH of a 0.20 M solution of H2SO4?",
+    )
+
+    assert verdict.label == "variant"
+    assert verdict.reasons[0] == "numbers differ: 0.1 vs 0.2"
+
+
+def test_decimal_comma_is_an_exact_duplicate_of_the_decimal_point(judge):
+    verdict = judge(
+        QuestionText("What is 2,5 + 2,5?", ("4,5", "5", "5,5"), 1),
+        QuestionText("What is 2.5 + 2.5?", ("5", "4.5", "5.5"), 0),
+    )
+
+    assert verdict == Verdict(
+        "duplicate",
+        1.0,
+        verdict.cosine,
+        ("identical after normalisation", "options reordered, same correct answer"),
+    )
+
+
+def test_thousands_separator_is_not_a_decimal_comma(judge):
+    verdict = judge("What is 1,500 + 2,500?", "What is 1.5 + 2.5?")
+
+    assert verdict.label == "variant"
+    assert verdict.reasons[0] == "numbers differ: 1500, 2500 vs 1.5, 2.5"
+
+
+CAPITALS = ("巴黎", "伦敦", "柏林", "罗马")
+REORDERED_CAPITALS = ("罗马", "柏林", "巴黎", "伦敦")
+
+
+def test_same_options_and_answer_make_a_low_confidence_duplicate_in_another_script(judge):
+    verdict = judge(
+        QuestionText("法国的首都是哪个城市？", CAPITALS, 0),
+        QuestionText("哪座城市是法国的首都？", REORDERED_CAPITALS, 2),
+    )
+
+    assert verdict.label == "duplicate"
+    assert verdict.low_confidence
+    assert verdict.reasons[:2] == (
+        "same options and correct answer: the match rests on them, not on wording",
+        'same correct answer: "巴黎"',
+    )
+
+
+def test_same_options_and_answer_make_a_low_confidence_duplicate_in_arabic(judge):
+    verdict = judge(
+        QuestionText("ما هي عاصمة فرنسا؟", ("باريس", "لندن", "برلين", "روما"), 0),
+        QuestionText("أي مدينة هي عاصمة فرنسا؟", ("روما", "باريس", "لندن", "برلين"), 1),
+    )
+
+    assert (verdict.label, verdict.low_confidence) == ("duplicate", True)
+    assert verdict.reasons[0] == (
+        "same options and correct answer: the match rests on them, not on wording"
+    )
+
+
+def test_same_options_with_another_answer_in_another_script_are_not_a_duplicate(judge):
+    verdict = judge(
+        QuestionText("法国的首都是哪个城市？", CAPITALS, 0),
+        QuestionText("哪座城市是法国的首都？", REORDERED_CAPITALS, 0),
+    )
+
+    assert verdict.label == "different"
+    assert verdict.reasons[:2] == (
+        "the correct answers differ",
+        'correct answers differ: "巴黎" vs "罗马"',
+    )
+
+
+def test_two_shared_options_in_another_script_do_not_make_a_duplicate(judge):
+    verdict = judge(
+        QuestionText("这句话对吗？地球是圆的。", ("对", "错"), 0),
+        QuestionText("这句话对吗？太阳是冷的。", ("错", "对"), 1),
+    )
+
+    assert verdict.label == "different"
+    assert verdict.low_confidence
+
+
+def test_stems_alone_in_another_script_are_never_a_duplicate_by_wording(judge):
+    verdict = judge("法国的首都是哪个城市？", "哪座城市是法国的首都？")
+
+    assert verdict.label == "different"
+    assert verdict.low_confidence
+    assert verdict.reasons[0] == "possible duplicate by wording alone, not confirmed"
+
+
 def test_judge_candidates_embeds_everything_in_one_model_call(monkeypatch):
     new = QuestionText("Which gas do plants take in?", ("oxygen", "carbon dioxide"), 1)
     candidates = [

@@ -1,5 +1,6 @@
 from similarity.normalize import (
     comparison_key,
+    fold_decimal_commas,
     has_content,
     normalize_text,
     question_fingerprint,
@@ -81,3 +82,13 @@ def test_fingerprint_changes_with_the_option_set():
     assert question_fingerprint("Which is true?", ["a", "b"]) != question_fingerprint(
         "Which is true?", ["a", "c"]
     )
+
+
+def test_decimal_comma_becomes_a_decimal_point():
+    assert fold_decimal_commas("2,5 + 2,5 = 5,0") == "2.5 + 2.5 = 5.0"
+    assert fold_decimal_commas("0,25 mol and 12,3456 g") == "0.25 mol and 12.3456 g"
+
+
+def test_thousands_lists_and_points_keep_their_commas():
+    for text in ["1,000", "12,345,678", "1,2,3,4", "3, 4", "(1,2)", "[0,1]", "1,000.5"]:
+        assert fold_decimal_commas(text) == text

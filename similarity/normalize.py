@@ -94,10 +94,11 @@ def has_content(text: str) -> bool:
 
 
 def question_fingerprint(stem: str, options: list[str] | tuple[str, ...] = ()) -> str:
-    """Hash of the normalised stem and the normalised option set (order-free)."""
-    # TODO: Fold decimal commas here too, together with a data migration that recomputes
-    # every stored normalized_hash; until then "2,5" and "2.5" miss the exact lookup and
-    # are caught by the judge after the vector search instead.
-    parts = [comparison_key(stem)]
-    parts.extend(sorted(comparison_key(option) for option in options))
+    """Hash of the normalised stem and the normalised option set (order-free).
+
+    Stored as Question.normalized_hash: a change here needs a migration that
+    recomputes the stored hashes (see questionbank/migrations/0003).
+    """
+    parts = [comparison_key(fold_decimal_commas(stem))]
+    parts.extend(sorted(comparison_key(fold_decimal_commas(option)) for option in options))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -301,3 +301,14 @@ def test_bulk_copies_with_different_answers_are_flagged_once_with_the_conflict(b
     flag = DuplicateFlag.objects.get()
     assert (flag.question, flag.original) == (second, first)
     assert flag.reasons == [IDENTICAL, CONFLICT]
+
+
+def test_a_decimal_comma_is_an_exact_duplicate_of_a_decimal_point(bank, teacher):
+    make_question(bank=bank, author=teacher, stem="What is 2,5 + 2,5?")
+    make_question(bank=bank, author=teacher, stem="What is 2.5 + 2.5?")
+    make_question(bank=bank, author=teacher, stem="What is 1,000 + 1?")
+    make_question(bank=bank, author=teacher, stem="What is 1.000 + 1?")
+
+    flag = DuplicateFlag.objects.get()
+    assert {flag.question.stem, flag.original.stem} == {"What is 2,5 + 2,5?", "What is 2.5 + 2.5?"}
+    assert flag.kind == FlagKind.EXACT

@@ -24,6 +24,9 @@ def env_bool(name: str, default: bool) -> bool:
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-development-key")
 DEBUG = env_bool("DJANGO_DEBUG", True)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+CSRF_TRUSTED_ORIGINS = [
+    origin for origin in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -138,6 +141,7 @@ SIMILARITY = {
     "MODEL_NAME": os.environ.get("SIMILARITY_MODEL_NAME", "all-MiniLM-L6-v2"),
     "DIMENSION": int(os.environ.get("SIMILARITY_DIMENSION", 384)),
     "TORCH_THREADS": int(os.environ.get("SIMILARITY_TORCH_THREADS", 1)),
+    "MULTILINGUAL_MODEL": os.environ.get("SIMILARITY_MULTILINGUAL_MODEL", ""),
 }
 
 REST_FRAMEWORK = {

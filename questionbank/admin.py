@@ -74,20 +74,14 @@ class QuestionAdmin(admin.ModelAdmin):
         from questionbank.services import question_create, question_update
 
         if change:
-            question_update(
-                question=obj, stem=obj.stem, options=obj.options, answer=self._answer(obj)
-            )
+            question_update(question=obj, stem=obj.stem, options=obj.options, answer=obj.answer)
             return
         created = question_create(
             bank=obj.bank,
             author=obj.author or request.user,
             stem=obj.stem,
             options=obj.options,
-            answer=self._answer(obj),
+            answer=obj.answer,
             source=obj.source,
         )
         obj.pk = created.question.pk
-
-    @staticmethod
-    def _answer(obj: Question):
-        return obj.answer_index if obj.options else obj.answer_text

@@ -91,5 +91,12 @@ class Question(models.Model):
         return self.answer_text
 
     @property
+    def answer(self) -> int | str | None:
+        """The answer as question input gives it: an option index, else the answer text."""
+        if self.options:
+            return self.answer_index
+        return self.answer_text or None
+
+    @property
     def is_checked(self) -> bool:
         return self.embedding_status == EmbeddingStatus.READY

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from questionbank.errors import PermissionDenied
@@ -163,8 +164,9 @@ def question_update(
             question.embedding_status = EmbeddingStatus.PENDING
             question.embedding_attempts = 0
             question.queued_at = timezone.now()
-            DuplicateFlag.objects.filter(status=FlagStatus.OPEN).filter(question=question).delete()
-            DuplicateFlag.objects.filter(status=FlagStatus.OPEN).filter(original=question).delete()
+            DuplicateFlag.objects.filter(
+                Q(question=question) | Q(original=question), status=FlagStatus.OPEN
+            ).delete()
         question.save()
         if text_changed:
             from similarity.services import bank_lock, exact_duplicates_flag

@@ -21,6 +21,11 @@ class CleanQuestion:
     answer_index: int | None
     answer_text: str
 
+    @property
+    def answer(self) -> int | str | None:
+        """An option index, else the answer text (None when there is none)."""
+        return self.answer_index if self.options else (self.answer_text or None)
+
 
 def _limits() -> dict[str, int]:
     return settings.QUESTIONBANK

@@ -368,12 +368,32 @@ def _confirmed(*, score: float, cosine: float, answer: str) -> bool:
     return answer == "same" or cosine >= get_setting("JUDGE_STEM_MIN_COSINE")
 
 
-def _identical(a: _Profile, b: _Profile, cosine: float) -> Verdict:
-    reasons = ["identical after normalisation"]
+IDENTICAL = "identical after normalisation"
+ANSWER_KEY_CONFLICT = "the marked correct answers differ: check the answer key"
+
+
+def exact_verdict(a: QuestionText, b: QuestionText) -> Verdict:
+    """The verdict on two questions with the same fingerprint, without the model.
+
+    Save-time exact flags and the live check use it, so an exact pair whose
+    answer keys disagree says so wherever it is found.
+    """
+    return _exact(_profile(a), _profile(b))
+
+
+def _exact(a: _Profile, b: _Profile) -> Verdict:
+    reasons = [IDENTICAL]
     known = a.answer_key is not None and b.answer_key is not None
     if known and a.answer_key != b.answer_key:
-        reasons.append("the marked correct answers differ: check the answer key")
-    elif a.option_keys != b.option_keys:
+        reasons.append(ANSWER_KEY_CONFLICT)
+    return Verdict("duplicate", 1.0, 1.0, tuple(reasons))
+
+
+def _identical(a: _Profile, b: _Profile, cosine: float) -> Verdict:
+    """As _exact, with the measured cosine, and noting options in another order."""
+    reasons = list(_exact(a, b).reasons)
+    known = a.answer_key is not None and b.answer_key is not None
+    if ANSWER_KEY_CONFLICT not in reasons and a.option_keys != b.option_keys:
         reasons.append("options reordered" + (", same correct answer" if known else ""))
     return Verdict("duplicate", 1.0, cosine, tuple(reasons))
 

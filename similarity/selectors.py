@@ -10,7 +10,9 @@ from pgvector.django import CosineDistance
 from questionbank.models import EmbeddingStatus, Question
 from similarity.conf import get_setting
 from similarity.judge import (
+    IDENTICAL,
     embed_for_judging,
+    exact_verdict,
     judge_candidates,
     judge_texts,
     remember_vectors,
@@ -34,9 +36,9 @@ class Match:
 
 
 def question_text_of(question: Question) -> QuestionText:
-    options = tuple(question.options or ())
-    answer = question.answer_index if options else (question.answer_text or None)
-    return QuestionText(stem=question.stem, options=options, answer=answer)
+    return QuestionText(
+        stem=question.stem, options=tuple(question.options or ()), answer=question.answer
+    )
 
 
 def _set_search_parameters() -> None:
@@ -110,7 +112,7 @@ def judge_against_candidates(
         ],
     )
     return [
-        Match(candidate.question, verdict, exact="identical after normalisation" in verdict.reasons)
+        Match(candidate.question, verdict, exact=IDENTICAL in verdict.reasons)
         for candidate, verdict in zip(candidates, verdicts, strict=True)
     ]
 
@@ -139,10 +141,7 @@ def duplicates_for_draft(*, bank_id: int, text: QuestionText) -> list[Match]:
         bank_id=bank_id, vector=vector, exclude_ids=[q.pk for q in exact]
     )
 
-    matches = [
-        Match(q, Verdict("duplicate", 1.0, 1.0, ("identical after normalisation",)), exact=True)
-        for q in exact
-    ]
+    matches = [Match(q, exact_verdict(text, question_text_of(q)), exact=True) for q in exact]
     matches.extend(judge_against_candidates(text=text, vector=vector, candidates=candidates))
     return sort_matches(matches)
 

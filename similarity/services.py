@@ -13,7 +13,7 @@ from django.utils import timezone
 from questionbank.errors import QuestionBankError
 from questionbank.models import EmbeddingStatus, Question
 from similarity.conf import get_setting
-from similarity.judge import embed_for_judging
+from similarity.judge import embed_for_judging, exact_verdict
 from similarity.models import DuplicateFlag, FlagKind, FlagLabel, FlagStatus
 from similarity.selectors import (
     Match,
@@ -86,30 +86,17 @@ def exact_duplicates_flag(*, questions: list[Question]) -> int:
     first. Copies that mark different correct answers say so: one of the two
     answer keys is wrong.
     """
-    from similarity.normalize import comparison_key
-    from similarity.types import Verdict
-
-    def answer_key(question: Question) -> str | None:
-        # The fingerprint compares options by comparison_key, so "Paris." and
-        # "Paris" are one option there and must be one answer here.
-        answer = question.correct_answer
-        return comparison_key(answer) if answer else None
-
-    identical = "identical after normalisation"
-    conflict = "the marked correct answers differ: check the answer key"
     written = 0
     for question in questions:
-        mine = answer_key(question)
-        matches = []
-        for other in exact_matches_for(
-            bank_id=question.bank_id,
-            fingerprint=question.normalized_hash,
-            exclude_ids=[question.pk],
-        ):
-            theirs = answer_key(other)
-            differ = mine is not None and theirs is not None and mine != theirs
-            reasons = (identical, conflict) if differ else (identical,)
-            matches.append(Match(other, Verdict("duplicate", 1.0, 1.0, reasons), exact=True))
+        text = question_text_of(question)
+        matches = [
+            Match(other, exact_verdict(text, question_text_of(other)), exact=True)
+            for other in exact_matches_for(
+                bank_id=question.bank_id,
+                fingerprint=question.normalized_hash,
+                exclude_ids=[question.pk],
+            )
+        ]
         written += flags_write(question=question, matches=matches)
     return written
 

@@ -39,8 +39,7 @@ class RawField(serializers.Field):
 
 
 def draft_question_text(clean: CleanQuestion) -> QuestionText:
-    answer = clean.answer_index if clean.options else (clean.answer_text or None)
-    return QuestionText(stem=clean.stem, options=tuple(clean.options), answer=answer)
+    return QuestionText(stem=clean.stem, options=tuple(clean.options), answer=clean.answer)
 
 
 def _absolute(request, name: str, **kwargs: Any) -> str:
